@@ -1,0 +1,1 @@
+"""Evaluation: suites, metrics and reports behind `ragassist eval` (see eval/README.md)."""

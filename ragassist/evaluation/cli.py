@@ -1,0 +1,101 @@
+"""`ragassist eval`: run an evaluation suite, or compare two runs. The lead's cli.py calls register()."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from ..errors import InputError
+
+log = logging.getLogger(__name__)
+
+EPILOG = """suites:
+  verify-file             score your JSONL of {context, answer[, label]} rows (--file)
+  halueval-qa             detection on held-out HaluEval-QA pairs (rows 8000-9999)
+  halueval-dialogue       detection on held-out HaluEval-dialogue pairs
+  halueval-summarization  detection on held-out HaluEval-summarization pairs
+  rag-halueval            end to end over the held-out HaluEval-QA passages
+  rag-corpus              end to end over --docs with --questions
+A re-run with the same setup resumes; see eval/README.md."""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the `eval` command to the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "eval",
+        help="run a hallucination or RAG evaluation suite",
+        description="Run an evaluation suite (resumable, seeded) or compare two runs.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("suite", nargs="?", help="suite name (see below)")
+    p.add_argument("--n", type=int, help="items to evaluate (default: the suite's standard size)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the item sampling (default 0)")
+    p.add_argument("--config", type=Path, help="a ragassist.toml for the pipeline under test")
+    p.add_argument("--out", type=Path, help="output folder (default runs/SUITE-seedS)")
+    p.add_argument(
+        "--questions", type=Path, help="rag-corpus: JSONL of questions with gold answers"
+    )
+    p.add_argument("--docs", type=Path, help="rag-corpus: folder of documents or a built-in corpus")
+    p.add_argument(
+        "--file", type=Path, help="verify-file: JSONL of {context, answer[, label]} rows"
+    )
+    p.add_argument("--retrieval-only", action="store_true", help="RAG suites: skip answering")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"), help="print metric deltas"
+    )
+    p.set_defaults(func=run_command)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Carry out `ragassist eval ...`; user errors are raised as RagassistError."""
+    from . import report
+    from .runner import RunOptions, run
+
+    if args.compare:
+        a, b = args.compare
+        print(report.format_comparison(report.compare(a, b), str(a), str(b)))
+        return 0
+    if not args.suite:
+        from .suites import get_suite
+
+        get_suite("")  # raises, listing the suites
+        raise InputError("name a suite")  # pragma: no cover - get_suite("") always raises
+    options = RunOptions(
+        suite=args.suite,
+        n=args.n,
+        seed=args.seed,
+        config_path=args.config,
+        out=args.out,
+        questions=args.questions,
+        docs=args.docs,
+        file=args.file,
+        progress=not args.no_progress,
+    )
+    result = run(options, {"retrieval_only": args.retrieval_only})
+    scored = result.scored_now
+    print(f"{options.suite}: {scored} items scored now; report in {result.out / 'report.md'}")
+    print((result.out / "report.md").read_text(encoding="utf-8"), file=sys.stdout)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run `eval` on its own (python -m ragassist.evaluation.cli ...), for use before wiring."""
+    from ..errors import RagassistError
+
+    parser = argparse.ArgumentParser(prog="ragassist")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except RagassistError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return e.exit_code
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    raise SystemExit(main())

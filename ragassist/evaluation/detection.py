@@ -1,0 +1,290 @@
+"""Detection suites: does the verifier tell supported answers from hallucinated ones?
+
+`verify-file` scores a user's JSONL of {context, answer[, label]} rows; `halueval-*` score the
+right and the hallucinated answer of each held-out HaluEval row. Every answer is also scored by
+the length-only and word-coverage baselines, and each verifier signal is reported on its own.
+Convention in rows and metrics: label 1 = hallucinated; scores are support scores (higher =
+supported), so detection uses their negation.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from . import halueval, metrics, plots
+from .runner import ItemScorer, Plan, RunContext, Summary, file_sha256, sample_indices
+from .scorers import AnswerScorer, VerifierScorer, baseline_scores
+
+log = logging.getLogger(__name__)
+
+_TRUE = {True, "1", "true", "yes", "hallucinated"}
+_FALSE = {False, "0", "false", "no", "supported"}
+
+
+def threshold_of(ctx: RunContext) -> float:
+    """The verifier's configured flagging threshold (0.5 until the config has one)."""
+    section = getattr(ctx.config, "verify", None)
+    return float(getattr(section, "threshold", 0.5))
+
+
+def scorer_of(ctx: RunContext) -> AnswerScorer:
+    """The scorer under test: an injected one (tests, API users) or the project's verifier."""
+    injected = ctx.extras.get("scorer")
+    return injected if injected is not None else VerifierScorer(ctx.config)
+
+
+def scorer_name(ctx: RunContext) -> str:
+    """Names the scorer without loading it, for the run identity."""
+    injected = ctx.extras.get("scorer")
+    return injected.name if injected is not None else "ragassist.verify"
+
+
+def score_answer(scorer: AnswerScorer, answer: str, context: str, question: str) -> dict[str, Any]:
+    """Every score of one answer: the verifier's probability and signals, and the baselines."""
+    scored = scorer.score(answer, context, question)
+    return {
+        "words": len(answer.split()),
+        "probability": scored.probability,
+        "signals": scored.signals,
+        "baselines": baseline_scores(answer, context),
+    }
+
+
+def parse_label(value: Any, where: str) -> int:
+    """A label meaning 'hallucinated' (1/true/yes) or 'supported' (0/false/no)."""
+    key = value.strip().lower() if isinstance(value, str) else value
+    if key in _TRUE:
+        return 1
+    if key in _FALSE:
+        return 0
+    raise InputError(
+        f"{where}: label given as {value!r} must be 1/true/yes/hallucinated or 0/false/no/supported"
+    )
+
+
+def read_verify_file(path: Path) -> list[dict[str, Any]]:
+    """The rows of a verify-file JSONL; a bad row names its line number and the missing field."""
+    if not path.is_file():
+        raise InputError(f"--file {path} does not exist; pass a JSONL file of {{context, answer}}")
+    rows: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            where = f"{path} line {number}"
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{where} is not valid JSON: {e}") from e
+            if not isinstance(data, dict):
+                raise InputError(f"{where} must be a JSON object with fields context and answer")
+            for name in ("context", "answer"):
+                if not isinstance(data.get(name), str) or not data[name].strip():
+                    raise InputError(f"{where} is missing the field {name!r} (a non-empty string)")
+            row = {
+                "id": f"line-{number}",
+                "context": data["context"],
+                "answer": data["answer"],
+                "question": str(data.get("question", "")),
+            }
+            if "label" in data:
+                row["label"] = parse_label(data["label"], where)
+            rows.append(row)
+    if not rows:
+        raise InputError(f"{path} holds no rows; each line must be a JSON object")
+    labelled = sum("label" in r for r in rows)
+    if 0 < labelled < len(rows):
+        raise InputError(f"{path}: {labelled} of {len(rows)} rows have a label; label all or none")
+    return rows
+
+
+class VerifyFileSuite:
+    """Score a user's (context, answer[, label]) JSONL with the verifier."""
+
+    name = "verify-file"
+    summary = "score your own JSONL of {context, answer[, label]} rows with the verifier"
+    default_n: int | None = None
+
+    def plan(self, ctx: RunContext) -> Plan:
+        if ctx.options.file is None:
+            raise InputError("verify-file needs --file FILE, a JSONL of {context, answer[, label]}")
+        rows = read_verify_file(ctx.options.file)
+        chosen = sorted(sample_indices(len(rows), ctx.n, ctx.options.seed))
+        identity = {"file": file_sha256(ctx.options.file), "scorer": scorer_name(ctx)}
+        return Plan([rows[i] for i in chosen], identity)
+
+    def open(self, ctx: RunContext) -> ItemScorer:
+        scorer = scorer_of(ctx)
+
+        def score(item: dict[str, Any]) -> dict[str, Any]:
+            answer = score_answer(scorer, item["answer"], item["context"], item["question"])
+            if "label" in item:
+                answer["label"] = item["label"]
+            return {"answers": [answer]}
+
+        return score
+
+    def summarize(self, rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
+        answers = [a for r in rows for a in r["answers"]]
+        probs = np.array([a["probability"] for a in answers])
+        t = threshold_of(ctx)
+        out: dict[str, Any] = {
+            "scores": {
+                "answers": len(answers),
+                "mean_probability": float(probs.mean()) if len(probs) else float("nan"),
+                "flagged_rate": float(np.mean(probs < t)) if len(probs) else float("nan"),
+                "threshold": t,
+            }
+        }
+        notes = ["Rows carry no labels: only the score distribution is reported."]
+        plot_files: list[str] = []
+        if answers and "label" in answers[0]:
+            out |= detection_tables(answers, t)
+            plot_files = detection_plots(answers, ctx.out)
+            notes = []
+        return Summary(out, plot_files, {"verifier": scorer_name(ctx)}, notes)
+
+
+def detection_tables(answers: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
+    """Verifier, baselines and single signals side by side: one table of detection figures."""
+    y = np.array([a["label"] for a in answers])
+    p = np.array([a["probability"] for a in answers])
+    table: dict[str, dict[str, float]] = {}
+    verifier = metrics.detection_metrics(y, 1 - p, probabilities=True)
+    verifier |= {
+        k: v
+        for k, v in metrics.confusion_at(y, (p < threshold).astype(float), 0.5).items()
+        if k in ("accuracy", "f1")
+    }
+    table["verifier"] = verifier
+    for name in answers[0]["baselines"]:
+        table[f"baseline: {name}"] = metrics.detection_metrics(
+            y, [-a["baselines"][name] for a in answers]
+        )
+    signal_names = sorted({k for a in answers for k in a["signals"]})
+    for name in signal_names:
+        values = [-a["signals"].get(name, 0.0) for a in answers]
+        table[f"signal: {name}"] = metrics.detection_metrics(y, values)
+    return {
+        "detection": table,
+        "curves": {"reliability": metrics.reliability(y, 1 - p)},
+    }
+
+
+def detection_plots(answers: list[dict[str, Any]], out: Path, prefix: str = "") -> list[str]:
+    """ROC of every scorer, reliability diagram and score histograms of the verifier."""
+    y = np.array([a["label"] for a in answers])
+    p = np.array([a["probability"] for a in answers])
+    hallucination_scores = {"verifier": 1 - p} | {
+        name: -np.array([a["baselines"][name] for a in answers]) for name in answers[0]["baselines"]
+    }
+    return [
+        plots.roc(out / f"{prefix}roc.png", y, hallucination_scores),
+        plots.reliability_diagram(out / f"{prefix}reliability.png", y, 1 - p),
+        plots.score_histograms(out / f"{prefix}histograms.png", y, p),
+    ]
+
+
+class HaluEvalSuite:
+    """Hallucination detection on the held-out HaluEval rows (8000-9999) of one task."""
+
+    default_n: int | None = 200
+
+    def __init__(self, task: halueval.Task) -> None:
+        self.task = task
+        self.name = f"halueval-{task}"
+        extra = "; also on the length-matched pairs" if task == "qa" else ""
+        self.summary = (
+            f"verifier vs baselines on held-out HaluEval-{task} right/hallucinated pairs{extra}"
+        )
+
+    def plan(self, ctx: RunContext) -> Plan:
+        pairs = halueval.load_pairs(self.task, "heldout")
+        by_row: dict[int, list[halueval.Pair]] = {}
+        for pair in pairs:
+            by_row.setdefault(pair.row, []).append(pair)
+        rows = sorted(by_row)
+        chosen = sorted(rows[i] for i in sample_indices(len(rows), ctx.n, ctx.options.seed))
+        items = []
+        for row in chosen:
+            items.append(
+                {
+                    "id": f"{self.task}-{row}",
+                    "row": row,
+                    "answers": [
+                        {
+                            "context": p.context,
+                            "question": p.question,
+                            "answer": p.answer,
+                            "label": 1 - p.label,
+                        }
+                        for p in by_row[row]
+                    ],
+                }
+            )
+        identity = {
+            "data": file_sha256(halueval.data_path(self.task)),
+            "split": f"heldout rows {halueval.HELDOUT_START}-{halueval.N_ROWS - 1}",
+            "scorer": scorer_name(ctx),
+        }
+        return Plan(items, identity)
+
+    def open(self, ctx: RunContext) -> ItemScorer:
+        scorer = scorer_of(ctx)
+
+        def score(item: dict[str, Any]) -> dict[str, Any]:
+            answers = []
+            for a in item["answers"]:
+                scored = score_answer(scorer, a["answer"], a["context"], a["question"])
+                answers.append({"label": a["label"], **scored})
+            return {"row": item["row"], "answers": answers}
+
+        return score
+
+    def summarize(self, rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
+        t = threshold_of(ctx)
+        answers = [a for r in rows for a in r["answers"]]
+        out = detection_tables(answers, t)
+        out["pairs"] = {"rows": len(rows), "pairwise_accuracy": pairwise_accuracy(rows)}
+        plot_files = detection_plots(answers, ctx.out)
+        notes = [
+            "Label 1 = hallucinated. Scores are oriented so that higher = supported; AUROC is for "
+            "detecting the hallucinated answer. A single signal below 0.5 points the other way.",
+        ]
+        if self.task == "qa":
+            matched = [
+                r for r in rows if abs(r["answers"][0]["words"] - r["answers"][1]["words"]) <= 1
+            ]
+            matched_answers = [a for r in matched for a in r["answers"]]
+            if matched_answers:
+                lm = detection_tables(matched_answers, t)
+                out["detection (length-matched pairs)"] = lm["detection"]
+                out["pairs"]["length_matched_rows"] = len(matched)
+                out["pairs"]["length_matched_pairwise_accuracy"] = pairwise_accuracy(matched)
+                plot_files.append(
+                    plots.roc(
+                        ctx.out / "roc-length-matched.png",
+                        np.array([a["label"] for a in matched_answers]),
+                        {"verifier": 1 - np.array([a["probability"] for a in matched_answers])},
+                    )
+                )
+            notes.append("Length-matched pairs: rows whose two answers differ by at most one word.")
+        return Summary(out, plot_files, {"verifier": scorer_name(ctx)}, notes)
+
+
+def pairwise_accuracy(rows: list[dict[str, Any]]) -> float:
+    """Share of rows where the right answer gets a higher probability than the hallucinated one."""
+    wins = []
+    for r in rows:
+        by_label = {a["label"]: a["probability"] for a in r["answers"]}
+        if set(by_label) == {0, 1}:
+            wins.append(
+                1.0 if by_label[0] > by_label[1] else 0.5 if by_label[0] == by_label[1] else 0.0
+            )
+    return float(np.mean(wins)) if wins else float("nan")

@@ -1,0 +1,292 @@
+"""End-to-end suites: index a corpus, ask its questions through the Assistant, score everything.
+
+Retrieval: recall@1/5/10 and MRR of the question's own source document. Answers (unless
+--retrieval-only): exact match, token F1 and gold containment (SQuAD normalisation), the
+abstention rate, how often wrong answers are flagged and right ones pass, seconds per question.
+`rag-halueval` builds its corpus from the held-out HaluEval-QA knowledge passages; `rag-corpus`
+takes any folder (or a built-in corpus name) and a JSONL of questions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from . import halueval, metrics, plots
+from .runner import ItemScorer, Plan, RunContext, Summary, file_sha256, sample_indices
+
+log = logging.getLogger(__name__)
+
+KS = (1, 5, 10)
+QUESTION_FIELDS = "question (str), answers (list of str), source (str), answerable (bool)"
+
+
+def source_matches(hit_source: str, gold: str) -> bool:
+    """A hit's source is the gold one: equal, or the gold is a path suffix of it."""
+    hit, gold = hit_source.replace("\\", "/"), gold.replace("\\", "/").lstrip("./")
+    return hit == gold or hit.endswith("/" + gold)
+
+
+def ranked_sources(hits: list[Any], limit: int) -> list[str]:
+    """Distinct sources of hits, best first (a document with many chunks counts once)."""
+    out: list[str] = []
+    for hit in hits:
+        if hit.chunk.source not in out:
+            out.append(hit.chunk.source)
+    return out[:limit]
+
+
+def _assistant(ctx: RunContext) -> Any:
+    from ..assistant import Assistant
+
+    config = dataclasses.replace(ctx.config, index_dir=ctx.out / "index")
+    return Assistant(config, embedder=ctx.extras.get("embedder"))
+
+
+def answers_enabled(ctx: RunContext) -> bool:
+    """Answer questions too, unless --retrieval-only or the Assistant cannot answer yet."""
+    from ..assistant import Assistant
+
+    return not ctx.extras.get("retrieval_only") and hasattr(Assistant, "answer")
+
+
+def score_question(assistant: Any, item: dict[str, Any], answer: bool) -> dict[str, Any]:
+    """Retrieve (and answer) one question; every figure the summary needs."""
+    t0 = time.perf_counter()
+    sources = ranked_sources(assistant.search(item["question"], k=3 * max(KS)), max(KS))
+    rank = next((i for i, s in enumerate(sources, 1) if source_matches(s, item["source"])), None)
+    row: dict[str, Any] = {
+        "answerable": item["answerable"],
+        "rank": rank,
+        "sources": [Path(s).name for s in sources],
+        "search_seconds": time.perf_counter() - t0,
+    }
+    if answer:
+        result = assistant.answer(item["question"])
+        golds = item["answers"]
+        row |= {
+            "answer": result.text,
+            "abstained": bool(result.abstained),
+            "flagged": any(v.flagged for v in result.verdicts),
+            "claims": len(result.verdicts),
+            "min_probability": min((v.probability for v in result.verdicts), default=None),
+            "exact_match": metrics.exact_match(result.text, golds) if golds else None,
+            "token_f1": metrics.token_f1(result.text, golds) if golds else None,
+            "gold_contained": metrics.gold_contained(result.text, golds) if golds else None,
+            "timings": result.timings,
+            "models": result.models,
+        }
+    return row
+
+
+def summarize_rag(rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
+    """Retrieval and answer metrics over question rows, plus the recall@k curve."""
+    answerable = [r for r in rows if r["answerable"]]
+    ranks = [r["rank"] for r in answerable]
+    retrieval = {f"recall@{k}": metrics.recall_at_k(ranks, k) for k in KS}
+    retrieval |= {"mrr": metrics.mean_reciprocal_rank(ranks), "questions": len(ranks)}
+    out: dict[str, Any] = {"retrieval": retrieval}
+    plot_files = [plots.recall_curve(ctx.out / "recall_at_k.png", ranks)] if ranks else []
+    models: dict[str, Any] = {"embedder": ctx.config.embed.model}
+    answered = [r for r in rows if "answer" in r]
+    if answered:
+        good = [r for r in answered if r["answerable"]]
+        spoken = [r for r in good if not r["abstained"]]
+        right = [r for r in spoken if r["gold_contained"]]
+        wrong = [r for r in spoken if not r["gold_contained"]]
+        unanswerable = [r for r in answered if not r["answerable"]]
+        out["answers"] = {
+            "exact_match": _mean(r["exact_match"] for r in good),
+            "token_f1": _mean(r["token_f1"] for r in good),
+            "gold_containment": _mean(r["gold_contained"] for r in good),
+            "abstention_rate": _mean(r["abstained"] for r in good),
+            "wrong_flagged_rate": _mean(r["flagged"] for r in wrong),
+            "right_passed_rate": _mean(not r["flagged"] for r in right),
+            "answered_right": len(right),
+            "answered_wrong": len(wrong),
+            "seconds_per_question": _mean(r["seconds"] for r in answered),
+        }
+        if unanswerable:
+            out["unanswerable"] = {
+                "questions": len(unanswerable),
+                "abstention_rate": _mean(r["abstained"] for r in unanswerable),
+                "answered_unflagged_rate": _mean(
+                    not r["abstained"] and not r["flagged"] for r in unanswerable
+                ),
+            }
+        models |= answered[-1].get("models") or {}
+    else:
+        out["retrieval"]["seconds_per_question"] = _mean(r["seconds"] for r in rows)
+    notes = [
+        "Recall@k and MRR: rank of the question's own source among the distinct sources retrieved "
+        "(hybrid search unless the config says otherwise). Right = the gold answer occurs in the "
+        "answer (gold containment); 'wrong flagged' and 'right passed' count non-abstained answers."
+    ]
+    return Summary(out, plot_files, models, notes)
+
+
+def _mean(values: Any) -> float:
+    data = [float(v) for v in values]
+    return float(np.mean(data)) if data else float("nan")
+
+
+class RagHaluEvalSuite:
+    """End to end on HaluEval-QA: the held-out knowledge passages are the corpus."""
+
+    name = "rag-halueval"
+    summary = (
+        "index held-out HaluEval-QA passages; retrieval recall/MRR and answer EM/F1 per question"
+    )
+    default_n: int | None = 50
+
+    def plan(self, ctx: RunContext) -> Plan:
+        rows = halueval.load_rows("qa")
+        held = list(halueval.rows_of("heldout"))
+        corpus = ctx.out / "corpus"
+        file_of: dict[str, str] = {}
+        for i in held:
+            knowledge = rows[i]["knowledge"]
+            file_of.setdefault(knowledge, f"halueval-qa-{i:05d}.txt")
+        corpus.mkdir(parents=True, exist_ok=True)
+        for knowledge, name in file_of.items():
+            path = corpus / name
+            if not path.exists() or path.read_text(encoding="utf-8") != knowledge:
+                path.write_text(knowledge, encoding="utf-8")
+        chosen = sorted(held[j] for j in sample_indices(len(held), ctx.n, ctx.options.seed))
+        items = [
+            {
+                "id": f"qa-{i}",
+                "question": rows[i]["question"],
+                "answers": [rows[i]["right_answer"]],
+                "source": file_of[rows[i]["knowledge"]],
+                "answerable": True,
+            }
+            for i in chosen
+        ]
+        identity = {
+            "data": file_sha256(halueval.data_path("qa")),
+            "corpus": f"heldout rows {held[0]}-{held[-1]}, {len(file_of)} passages",
+            "answers": answers_enabled(ctx),
+        }
+        return Plan(items, identity)
+
+    def open(self, ctx: RunContext) -> ItemScorer:
+        assistant = _assistant(ctx)
+        report = assistant.index([ctx.out / "corpus"], progress=ctx.options.progress)
+        log.info("indexed corpus: %s", report)
+        answer = answers_enabled(ctx)
+        return lambda item: score_question(assistant, item, answer)
+
+    def summarize(self, rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
+        return summarize_rag(rows, ctx)
+
+
+def read_questions(path: Path) -> list[dict[str, Any]]:
+    """Questions JSONL for rag-corpus; a bad row names its line and field."""
+    if not path.is_file():
+        raise InputError(f"--questions {path} does not exist; pass a JSONL with {QUESTION_FIELDS}")
+    out = []
+    with path.open(encoding="utf-8") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            where = f"{path} line {number}"
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise InputError(f"{where} is not valid JSON: {e}") from e
+            if not isinstance(data, dict):
+                raise InputError(f"{where} must be a JSON object with {QUESTION_FIELDS}")
+            if not isinstance(data.get("question"), str) or not data["question"].strip():
+                raise InputError(f"{where} is missing the field 'question' (a non-empty string)")
+            answerable = data.get("answerable", True)
+            if not isinstance(answerable, bool):
+                raise InputError(f"{where}: field 'answerable' must be true or false")
+            answers = data.get("answers", [])
+            if isinstance(answers, str):
+                answers = [answers]
+            if answerable and (not answers or not all(isinstance(a, str) for a in answers)):
+                raise InputError(f"{where} is missing the field 'answers' (a list of strings)")
+            if answerable and not isinstance(data.get("source"), str):
+                raise InputError(f"{where} is missing the field 'source' (the document's path)")
+            out.append(
+                {
+                    "id": f"line-{number}",
+                    "question": data["question"],
+                    "answers": list(answers),
+                    "source": data.get("source") or "",
+                    "answerable": answerable,
+                }
+            )
+    if not out:
+        raise InputError(f"{path} holds no questions")
+    return out
+
+
+def docs_identity(docs: str, corpora: Any) -> str:
+    """What the documents are: a built-in corpus and Python version, or a hash of every file."""
+    if docs in corpora:
+        import platform
+
+        return f"{docs} (Python {platform.python_version()})"
+    root = Path(docs)
+    files = sorted(p for p in ([root] if root.is_file() else root.rglob("*")) if p.is_file())
+    listing = "\n".join(
+        f"{p.relative_to(root) if p != root else p.name} {file_sha256(p)}" for p in files
+    )
+    return f"{root.resolve()} sha256:{hashlib.sha256(listing.encode()).hexdigest()[:16]}"
+
+
+class RagCorpusSuite:
+    """End to end on any folder (or built-in corpus) with a JSONL of questions and gold answers."""
+
+    name = "rag-corpus"
+    summary = (
+        "your documents (--docs) + questions JSONL (--questions): retrieval and answer metrics"
+    )
+    default_n: int | None = None
+
+    def plan(self, ctx: RunContext) -> Plan:
+        docs, questions = ctx.options.docs, ctx.options.questions
+        if docs is None or questions is None:
+            raise InputError(
+                "rag-corpus needs --docs DIR (or a built-in corpus name) and --questions FILE"
+            )
+        from ..corpora import CORPORA
+
+        if str(docs) not in CORPORA and not docs.exists():
+            raise InputError(
+                f"--docs {docs} is neither a folder nor a built-in corpus ({', '.join(CORPORA)})"
+            )
+        rows = read_questions(questions)
+        chosen = sorted(sample_indices(len(rows), ctx.n, ctx.options.seed))
+        identity = {
+            "docs": docs_identity(str(docs), CORPORA),
+            "questions": file_sha256(questions),
+            "answers": answers_enabled(ctx),
+        }
+        return Plan([rows[i] for i in chosen], identity)
+
+    def open(self, ctx: RunContext) -> ItemScorer:
+        from ..corpora import CORPORA
+
+        assistant = _assistant(ctx)
+        docs = ctx.options.docs
+        assert docs is not None
+        if str(docs) in CORPORA:
+            assistant.index(corpus=str(docs), progress=ctx.options.progress)
+        else:
+            assistant.index([docs], progress=ctx.options.progress)
+        answer = answers_enabled(ctx)
+        return lambda item: score_question(assistant, item, answer)
+
+    def summarize(self, rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
+        return summarize_rag(rows, ctx)

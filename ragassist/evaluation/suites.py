@@ -1,0 +1,28 @@
+"""The registry of evaluation suites, by the name `ragassist eval SUITE` takes."""
+
+from __future__ import annotations
+
+from ..errors import InputError
+from .detection import HaluEvalSuite, VerifyFileSuite
+from .rag import RagCorpusSuite, RagHaluEvalSuite
+from .runner import Suite
+
+SUITES: dict[str, Suite] = {
+    s.name: s
+    for s in (
+        VerifyFileSuite(),
+        HaluEvalSuite("qa"),
+        HaluEvalSuite("dialogue"),
+        HaluEvalSuite("summarization"),
+        RagHaluEvalSuite(),
+        RagCorpusSuite(),
+    )
+}
+
+
+def get_suite(name: str) -> Suite:
+    """A suite by name; an unknown name lists the existing ones."""
+    if name not in SUITES:
+        known = "\n".join(f"  {s.name:<24} {s.summary}" for s in SUITES.values())
+        raise InputError(f"unknown suite {name!r}; the suites are:\n{known}")
+    return SUITES[name]
