@@ -146,8 +146,8 @@ def detection_metrics(
     ECE is added when the scores are probabilities.
     """
     y, s = _arrays(labels, scores)
-    out = {
-        "n": float(len(y)),
+    out: dict[str, float] = {
+        "n": len(y),
         "auroc": auroc(y, s),
         "precision_at_90_recall": precision_at_recall(y, s, 0.9),
     }

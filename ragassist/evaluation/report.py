@@ -109,7 +109,7 @@ def _fmt(value: Any) -> str:
     if isinstance(value, float):
         if math.isnan(value):
             return "n/a"
-        return f"{value:.0f}" if value.is_integer() and abs(value) >= 1 else f"{value:.3f}"
+        return f"{value:.3f}" if abs(value) < 1000 else f"{value:.0f}"
     return str(value)
 
 
@@ -205,7 +205,7 @@ def format_comparison(
     def cell(v: float | None) -> str:
         return "-" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.4f}"
 
-    lines = [f"{'metric':<{width}}  {'A':>10}  {'B':>10}  {'B - A':>10}", f"A = {a}", f"B = {b}"]
+    lines = [f"A = {a}", f"B = {b}", f"{'metric':<{width}}  {'A':>10}  {'B':>10}  {'B - A':>10}"]
     for name, va, vb, d in rows:
         sign = "" if d is None else ("+" if d > 0 else "")
         lines.append(f"{name:<{width}}  {cell(va):>10}  {cell(vb):>10}  {sign + cell(d):>10}")
