@@ -108,7 +108,7 @@ class VerifyFileSuite:
     """Score a user's (context, answer[, label]) JSONL with the verifier."""
 
     name = "verify-file"
-    summary = "score your own JSONL of {context, answer[, label]} rows with the verifier"
+    summary = "your JSONL of {context, answer[, label]} rows"
     default_n: int | None = None
 
     def plan(self, ctx: RunContext) -> Plan:
@@ -199,10 +199,8 @@ class HaluEvalSuite:
     def __init__(self, task: halueval.Task) -> None:
         self.task = task
         self.name = f"halueval-{task}"
-        extra = "; also on the length-matched pairs" if task == "qa" else ""
-        self.summary = (
-            f"verifier vs baselines on held-out HaluEval-{task} right/hallucinated pairs{extra}"
-        )
+        extra = " (+ length-matched)" if task == "qa" else ""
+        self.summary = f"detection on held-out HaluEval-{task}{extra}"
 
     def plan(self, ctx: RunContext) -> Plan:
         pairs = halueval.load_pairs(self.task, "heldout")

@@ -57,7 +57,7 @@ def reliability_diagram(path: Path, labels: np.ndarray, probs: np.ndarray, bins:
         ax.annotate(str(b["count"]), (b["mean_probability"], b["observed_rate"]), fontsize=7)
     ax.set(
         xlim=(0, 1),
-        ylim=(0, 1),
+        ylim=(0, 1.08),
         xlabel="predicted P(hallucinated)",
         ylabel="observed share hallucinated",
         title="Reliability (count per bin)",
@@ -69,7 +69,7 @@ def reliability_diagram(path: Path, labels: np.ndarray, probs: np.ndarray, bins:
 def score_histograms(path: Path, labels: np.ndarray, probs: np.ndarray) -> str:
     """Histograms of P(supported) for right answers and for hallucinated ones."""
     fig, ax = plt.subplots(figsize=(6, 4))
-    edges = np.linspace(0, 1, 21)
+    edges = [i / 20 for i in range(21)]
     ax.hist(probs[labels == 0], bins=edges, alpha=0.6, label="right answers")
     ax.hist(probs[labels == 1], bins=edges, alpha=0.6, label="hallucinated answers")
     ax.set(xlabel="verifier P(supported)", ylabel="answers", title="Verifier scores by true label")

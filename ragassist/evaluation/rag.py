@@ -142,9 +142,7 @@ class RagHaluEvalSuite:
     """End to end on HaluEval-QA: the held-out knowledge passages are the corpus."""
 
     name = "rag-halueval"
-    summary = (
-        "index held-out HaluEval-QA passages; retrieval recall/MRR and answer EM/F1 per question"
-    )
+    summary = "end to end over the held-out HaluEval-QA passages"
     default_n: int | None = 50
 
     def plan(self, ctx: RunContext) -> Plan:
@@ -249,9 +247,7 @@ class RagCorpusSuite:
     """End to end on any folder (or built-in corpus) with a JSONL of questions and gold answers."""
 
     name = "rag-corpus"
-    summary = (
-        "your documents (--docs) + questions JSONL (--questions): retrieval and answer metrics"
-    )
+    summary = "end to end over --docs with --questions"
     default_n: int | None = None
 
     def plan(self, ctx: RunContext) -> Plan:
