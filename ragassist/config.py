@@ -1,0 +1,177 @@
+"""Configuration: one frozen dataclass per stage, composed into Config.
+
+Values come from defaults, then a ragassist.toml file, then RAGASSIST_* environment
+variables, then CLI flags. Every field is checked when it is built.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import platformdirs
+
+from .errors import ConfigError
+
+APP_NAME = "ragassist"
+
+
+def data_dir() -> Path:
+    """The user data folder (index, model cache, chat history); RAGASSIST_HOME overrides it."""
+    home = os.environ.get("RAGASSIST_HOME")
+    return Path(home) if home else Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def default_index_dir() -> Path:
+    """Where the index lives unless --index or RAGASSIST_INDEX says otherwise."""
+    env = os.environ.get("RAGASSIST_INDEX")
+    return Path(env) if env else data_dir() / "index"
+
+
+def _check_choice(name: str, value: object, literal: Any) -> None:
+    allowed = get_args(literal)
+    if value not in allowed:
+        raise ConfigError(f"{name} given as {value!r} must be one of {', '.join(map(str, allowed))}")
+
+
+def _check_range(name: str, value: float, low: float, high: float) -> None:
+    if not low <= value <= high:
+        raise ConfigError(f"{name} given as {value!r} must be between {low} and {high}")
+
+
+SearchMode = Literal["dense", "keyword", "hybrid"]
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    chunk_tokens: int = 200  # chunk size in embedder tokens (MiniLM reads at most 256)
+    overlap_tokens: int = 40  # tokens shared by neighbouring chunks, so no fact is cut in two
+
+    def __post_init__(self) -> None:
+        _check_range("split.chunk_tokens", self.chunk_tokens, 16, 256)
+        _check_range("split.overlap_tokens", self.overlap_tokens, 0, self.chunk_tokens - 1)
+
+
+@dataclass(frozen=True)
+class EmbedConfig:
+    model: str = "all-MiniLM-L6-v2"  # a name from ragassist.models, or a local sentence-transformers folder
+    batch_size: int = 64  # passages embedded per forward pass
+
+    def __post_init__(self) -> None:
+        _check_range("embed.batch_size", self.batch_size, 1, 4096)
+
+
+@dataclass(frozen=True)
+class IndexConfig:
+    max_file_mb: float = 50.0  # larger files are skipped with a reason
+    flat_below: int = 50_000  # exact search below this many chunks, HNSW above (recall checked in bench/)
+
+    def __post_init__(self) -> None:
+        _check_range("index.max_file_mb", self.max_file_mb, 0.001, 10_000)
+
+
+@dataclass(frozen=True)
+class RetrieveConfig:
+    k: int = 5  # passages handed to the generator
+    mode: SearchMode = "hybrid"  # dense, keyword or hybrid (reciprocal-rank fusion)
+    rrf_k: int = 60  # the constant of reciprocal-rank fusion (Cormack et al. 2009)
+    candidates: int = 50  # hits taken from each retriever before fusion
+
+    def __post_init__(self) -> None:
+        _check_choice("retrieve.mode", self.mode, SearchMode)
+        _check_range("retrieve.k", self.k, 1, 1000)
+
+
+GenerateDtype = Literal["float32", "bfloat16"]
+
+
+@dataclass(frozen=True)
+class GenerateConfig:
+    model: str = "smollm2-135m"  # a name from ragassist.models, a local HF folder or a .gguf file
+    max_new_tokens: int = 160  # the answer is cut after this many tokens
+    temperature: float = 0.0  # 0 means greedy decoding (reproducible); above 0 samples
+    top_p: float = 1.0  # nucleus sampling mass, used only when temperature > 0
+    repetition_penalty: float = 1.0  # >1 discourages repeating tokens (1.0 = off)
+    stop: tuple[str, ...] = ()  # extra stop sequences, besides the model's end-of-turn token
+    dtype: GenerateDtype = "bfloat16"  # bfloat16 is faster on CPUs with AVX512-BF16 (bench/generate.py)
+    threads: int = 0  # torch intra-op threads; 0 leaves torch's default
+    context_tokens: int = 2048  # prompt budget in tokens, capped by the model's own window
+    max_question_tokens: int = 256  # longer questions are refused, not cut
+    seed: int = 0  # sampling seed, used only when temperature > 0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "stop", tuple(self.stop))
+        _check_choice("generate.dtype", self.dtype, GenerateDtype)
+        _check_range("generate.max_new_tokens", self.max_new_tokens, 1, 8192)
+        _check_range("generate.temperature", self.temperature, 0.0, 5.0)
+        _check_range("generate.top_p", self.top_p, 0.01, 1.0)
+        _check_range("generate.repetition_penalty", self.repetition_penalty, 0.5, 3.0)
+        _check_range("generate.threads", self.threads, 0, 256)
+        _check_range("generate.context_tokens", self.context_tokens, 256, 131072)
+        _check_range("generate.max_question_tokens", self.max_question_tokens, 8, 8192)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything configurable, one section per stage."""
+
+    index_dir: Path = field(default_factory=default_index_dir)
+    split: SplitConfig = field(default_factory=SplitConfig)
+    embed: EmbedConfig = field(default_factory=EmbedConfig)
+    index: IndexConfig = field(default_factory=IndexConfig)
+    retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
+    generate: GenerateConfig = field(default_factory=GenerateConfig)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index_dir", Path(self.index_dir).expanduser())
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, **overrides: Any) -> Config:
+        """Defaults, then a TOML file (path, or ./ragassist.toml if present), then overrides.
+
+        overrides are section-qualified like ``retrieve__k=8`` or top-level like ``index_dir=...``.
+        """
+        config = cls()
+        toml_path = Path(path) if path else Path("ragassist.toml")
+        if path and not toml_path.exists():
+            raise ConfigError(f"config file {toml_path} does not exist; pass an existing TOML file")
+        if toml_path.exists():
+            with toml_path.open("rb") as f:
+                try:
+                    data = tomllib.load(f)
+                except tomllib.TOMLDecodeError as e:
+                    raise ConfigError(f"{toml_path} is not valid TOML: {e}") from e
+            config = config.merged(data, str(toml_path))
+        flat: dict[str, dict[str, Any]] = {}
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            section, _, name = key.partition("__")
+            if name:
+                flat.setdefault(section, {})[name] = value
+            else:
+                config = replace(config, **{section: Path(value) if section == "index_dir" else value})
+        return config.merged(flat, "overrides")
+
+    def merged(self, data: dict[str, Any], origin: str) -> Config:
+        """A copy with the sections in `data` replaced; unknown keys are errors, not ignored."""
+        changes: dict[str, Any] = {}
+        sections = {f.name: f for f in fields(self)}
+        for key, value in data.items():
+            if key not in sections:
+                raise ConfigError(f"{origin}: unknown section {key!r}; known: {', '.join(sections)}")
+            current = getattr(self, key)
+            if isinstance(value, dict):
+                known = {f.name for f in fields(current)}
+                unknown = set(value) - known
+                if unknown:
+                    raise ConfigError(
+                        f"{origin}: unknown key(s) {sorted(unknown)} in [{key}]; known: {sorted(known)}"
+                    )
+                changes[key] = replace(current, **value)
+            else:
+                changes[key] = Path(value) if key == "index_dir" else value
+        return replace(self, **changes)

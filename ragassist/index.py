@@ -1,0 +1,186 @@
+"""The search structures derived from the store: a FAISS index (dense) and a BM25 index (keyword).
+
+Each is saved under a name that carries the store generation it was built from, written to a
+temporary name and renamed into place. On open, a file whose generation is not the store's
+(a crash between commit and save, or a corrupt file) is rebuilt from SQLite.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .store import Store
+
+log = logging.getLogger(__name__)
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG level
+
+
+def _tokenize(texts: list[str]) -> list[list[str]]:
+    import bm25s
+
+    return bm25s.tokenize(
+        texts, token_pattern=r"(?u)\b\w+\b", stopwords="en", return_ids=False, show_progress=False
+    )
+
+
+class DenseIndex:
+    """FAISS inner-product search over unit vectors: exact below `flat_below` chunks, HNSW above."""
+
+    def __init__(self, dim: int, flat_below: int = 50_000) -> None:
+        import faiss
+
+        self.dim = dim
+        self.flat_below = flat_below
+        self.index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+
+    def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Replace the contents with these vectors; the layout is chosen by collection size."""
+        import faiss
+
+        if len(ids) >= self.flat_below:
+            inner = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
+            inner.hnsw.efConstruction = 80
+            inner.hnsw.efSearch = 128
+        else:
+            inner = faiss.IndexFlatIP(self.dim)
+        self.index = faiss.IndexIDMap2(inner)
+        if len(ids):
+            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+
+    def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(id, cosine) of the k nearest chunks, best first."""
+        if self.index.ntotal == 0:
+            return []
+        scores, ids = self.index.search(query.reshape(1, -1).astype(np.float32), k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def cosine(self, query: np.ndarray, ids: list[int]) -> dict[int, float]:
+        """Cosine similarity of the query to given chunks (for hits the dense side did not return)."""
+        out = {}
+        for i in ids:
+            try:
+                out[i] = float(self.index.reconstruct(int(i)) @ query)
+            except RuntimeError:  # id not in the index
+                continue
+        return out
+
+    def save(self, path: Path) -> None:
+        import faiss
+
+        tmp = path.with_name(path.name + ".tmp")
+        faiss.write_index(self.index, str(tmp))
+        _fsync_file(tmp)
+        os.replace(tmp, path)
+
+    def load(self, path: Path) -> None:
+        import faiss
+
+        self.index = faiss.read_index(str(path))
+        if self.index.d != self.dim:
+            raise ValueError(f"dimension {self.index.d} != {self.dim}")
+
+
+class KeywordIndex:
+    """BM25 (bm25s) over title, location and text of every chunk."""
+
+    def __init__(self) -> None:
+        self.bm25 = None
+        self.ids = np.zeros(0, dtype=np.int64)
+
+    def build(self, ids: np.ndarray, texts: list[str]) -> None:
+        import bm25s
+
+        self.ids = ids
+        self.bm25 = bm25s.BM25() if len(texts) else None
+        if self.bm25 is not None:
+            self.bm25.index(_tokenize(texts), show_progress=False)
+
+    def search(self, query: str, k: int) -> list[tuple[int, float]]:
+        """(id, BM25 score) of the k best-matching chunks with a positive score."""
+        if self.bm25 is None or not len(self.ids):
+            return []
+        tokens = _tokenize([query])[0]
+        if not tokens:
+            return []
+        scores = self.bm25.get_scores(tokens)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]
+
+    def save(self, folder: Path) -> None:
+        tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
+        if self.bm25 is not None:
+            self.bm25.save(str(tmp), show_progress=False)
+        np.save(tmp / "ids.npy", self.ids)
+        for f in tmp.iterdir():
+            _fsync_file(f)
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+
+    def load(self, folder: Path) -> None:
+        import bm25s
+
+        self.ids = np.load(folder / "ids.npy", allow_pickle=False)
+        has_model = (folder / "params.index.json").exists()
+        self.bm25 = bm25s.BM25.load(str(folder), show_progress=False) if has_model else None
+
+
+class SearchIndex:
+    """The dense and keyword indexes of one folder, kept in step with its store."""
+
+    def __init__(self, store: Store, dim: int, flat_below: int = 50_000) -> None:
+        self.store = store
+        self.dense = DenseIndex(dim, flat_below)
+        self.keyword = KeywordIndex()
+        self.generation = -1
+
+    def _paths(self, generation: int) -> tuple[Path, Path]:
+        folder = self.store.folder
+        return folder / f"dense-{generation}.faiss", folder / f"keyword-{generation}"
+
+    def refresh(self) -> None:
+        """Load the derived files for the store's generation, rebuilding them if needed."""
+        generation = self.store.generation
+        if generation == self.generation:
+            return
+        dense_path, keyword_path = self._paths(generation)
+        try:
+            self.dense.load(dense_path)
+            self.keyword.load(keyword_path)
+        except Exception as e:  # missing, stale or corrupt: SQLite holds the truth
+            if dense_path.exists() or keyword_path.exists():
+                log.warning("rebuilding search files of generation %d (%s)", generation, e)
+            self.rebuild(generation)
+        self.generation = generation
+        self._remove_other_generations(generation)
+
+    def rebuild(self, generation: int) -> None:
+        """Build both indexes from SQLite and save them under this generation's names."""
+        dense_path, keyword_path = self._paths(generation)
+        ids, vectors = self.store.all_vectors(self.dense.dim)
+        self.dense.build(ids, vectors)
+        text_ids, texts = self.store.all_texts()
+        self.keyword.build(text_ids, texts)
+        self.dense.save(dense_path)
+        self.keyword.save(keyword_path)
+
+    def _remove_other_generations(self, keep: int) -> None:
+        for path in self.store.folder.glob("dense-*"):
+            if path.name != f"dense-{keep}.faiss":
+                path.unlink(missing_ok=True)
+        for path in self.store.folder.glob("keyword-*"):
+            if path.name != f"keyword-{keep}":
+                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as f:
+        os.fsync(f.fileno())
