@@ -1,0 +1,237 @@
+"""Generator: a transformers causal LM that streams its answer, with stop rules and a token trace.
+
+The decoding loop is written out (one forward per token over a KV cache) rather than calling
+``model.generate`` in a thread: it streams without a thread, records each token's log-probability
+and entropy for the verifier, and reuses the cached system-prompt prefix across questions.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from .config import GenerateConfig
+from .prompt import Prompt
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """Streams the answer to a prompt as text pieces, in order."""
+
+    name: str
+
+    def generate(self, prompt: Prompt | str) -> Iterator[str]: ...
+
+
+@dataclass(frozen=True)
+class TokenStep:
+    """One generated token and how sure the model was of it."""
+
+    token_id: int
+    text: str  # the token alone, decoded
+    logprob: float  # log P(token) under the model's raw distribution (temperature 1)
+    entropy: float  # entropy of that distribution, in nats
+
+
+@dataclass
+class Trace:
+    """What the last generation did: its tokens, why it stopped, and its timings."""
+
+    steps: list[TokenStep] = field(default_factory=list)
+    prompt_tokens: int = 0
+    cached_tokens: int = 0  # prompt tokens whose keys/values came from the prefix cache
+    stop_reason: str = ""  # "eos", "stop:<sequence>", "max_new_tokens"
+    first_token_s: float = 0.0  # seconds from the call to the first token
+    total_s: float = 0.0
+
+    @property
+    def tokens_per_s(self) -> float:
+        """Decoding speed after the first token."""
+        decode = self.total_s - self.first_token_s
+        return (len(self.steps) - 1) / decode if len(self.steps) > 1 and decode > 0 else 0.0
+
+
+def _split_stop(text: str, stops: Sequence[str]) -> tuple[str, str | None, int]:
+    """(text before the earliest stop, that stop or None, length that is safe to emit)."""
+    best: tuple[int, str] | None = None
+    for stop in stops:
+        i = text.find(stop)
+        if i >= 0 and (best is None or i < best[0]):
+            best = (i, stop)
+    if best is not None:
+        return text[: best[0]], best[1], best[0]
+    hold = 0  # hold back a tail that could still grow into a stop sequence
+    for stop in stops:
+        for n in range(min(len(stop) - 1, len(text)), 0, -1):
+            if text.endswith(stop[:n]):
+                hold = max(hold, n)
+                break
+    return text, None, len(text) - hold
+
+
+class TransformersGenerator:
+    """A local causal LM from the registry; loads on first use, once per process."""
+
+    def __init__(
+        self, config: GenerateConfig | None = None, model: Any = None, tokenizer: Any = None
+    ):
+        self.config = config or GenerateConfig()
+        self.name = self.config.model
+        self._model, self._tokenizer = model, tokenizer
+        self.last_trace = Trace()
+        self._prefix: tuple[list[int], Any] | None = None  # (token ids, their KV cache)
+
+    def _load(self) -> None:
+        import torch
+
+        from .models import load_causal_lm
+
+        if self.config.threads:
+            torch.set_num_threads(self.config.threads)
+        dtype = getattr(torch, self.config.dtype)
+        self._tokenizer, self._model = load_causal_lm(self.config.model, dtype)
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            self._load()
+        return self._model
+
+    @property
+    def tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            self._load()
+        return self._tokenizer
+
+    @property
+    def window(self) -> int:
+        """Prompt + answer tokens this generator handles: the config cap or the model's window."""
+        native = int(getattr(self.model.config, "max_position_embeddings", 2048) or 2048)
+        return min(native, self.config.context_tokens)
+
+    @functools.cached_property
+    def eos_ids(self) -> frozenset[int]:
+        """Token ids that end the answer: eos from tokenizer and generation config, end-of-turn."""
+        ids: set[int] = set()
+        for source in (self.tokenizer.eos_token_id, self.model.generation_config.eos_token_id):
+            if isinstance(source, int):
+                ids.add(source)
+            elif source:
+                ids.update(source)
+        vocab = self.tokenizer.get_vocab()
+        ids.update(vocab[t] for t in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>") if t in vocab)
+        return frozenset(ids)
+
+    def _prefill(self, ids: list[int], prefix_tokens: int) -> tuple[Any, Any]:
+        """Run the prompt through the model, reusing the cached prefix when it matches."""
+        import torch
+        from transformers import DynamicCache
+
+        cache, start = None, 0
+        if self._prefix is not None:
+            prefix_ids, prefix_cache = self._prefix
+            if len(prefix_ids) < len(ids) and ids[: len(prefix_ids)] == prefix_ids:
+                cache, start = copy.deepcopy(prefix_cache), len(prefix_ids)
+        if cache is None:
+            cache = DynamicCache(config=self.model.config)
+        self.last_trace.cached_tokens = start
+        input_ids = torch.tensor([ids[start:]])
+        if start == 0 and 0 < prefix_tokens < len(ids):  # fill and keep the prefix first
+            head = self.model(input_ids=input_ids[:, :prefix_tokens], past_key_values=cache)
+            self._prefix = (ids[:prefix_tokens], copy.deepcopy(head.past_key_values))
+            cache, input_ids = head.past_key_values, input_ids[:, prefix_tokens:]
+        out = self.model(input_ids=input_ids, past_key_values=cache, logits_to_keep=1)
+        return out.logits[0, -1].float(), out.past_key_values
+
+    def _choose(self, logits: Any, history: list[int], generator: Any) -> int:
+        import torch
+
+        cfg = self.config
+        if cfg.repetition_penalty != 1.0 and history:
+            seen = torch.tensor(sorted(set(history)))
+            picked = logits[seen]
+            logits = logits.clone()
+            logits[seen] = torch.where(
+                picked > 0, picked / cfg.repetition_penalty, picked * cfg.repetition_penalty
+            )
+        if cfg.temperature == 0.0:
+            return int(torch.argmax(logits))
+        probs = torch.softmax(logits / cfg.temperature, dim=-1)
+        if cfg.top_p < 1.0:
+            sorted_p, order = torch.sort(probs, descending=True)
+            keep = torch.cumsum(sorted_p, 0) - sorted_p < cfg.top_p
+            probs = torch.zeros_like(probs).scatter(0, order[keep], sorted_p[keep])
+        return int(torch.multinomial(probs, 1, generator=generator))
+
+    def generate(self, prompt: Prompt | str) -> Iterator[str]:
+        """Stream the answer as text pieces; `last_trace` holds the tokens once it finishes."""
+        import torch
+
+        start = time.perf_counter()
+        tok, cfg = self.tokenizer, self.config
+        if isinstance(prompt, Prompt):
+            ids, prefix_tokens = list(prompt.input_ids), prompt.prefix_tokens
+        else:
+            ids, prefix_tokens = tok(prompt, add_special_tokens=False)["input_ids"], 0
+        budget = min(cfg.max_new_tokens, max(0, self.window - len(ids)))
+        trace = self.last_trace = Trace(prompt_tokens=len(ids), stop_reason="max_new_tokens")
+        sampler = torch.Generator().manual_seed(cfg.seed)
+        new: list[int] = []
+        emitted = 0
+        with torch.inference_mode():
+            logits, cache = self._prefill(ids, prefix_tokens)
+            for _ in range(budget):
+                logp = torch.log_softmax(logits, dim=-1)
+                token = self._choose(logits, ids + new, sampler)
+                entropy = float(-(logp.exp() * logp).sum())
+                if not trace.steps:
+                    trace.first_token_s = time.perf_counter() - start
+                trace.steps.append(
+                    TokenStep(token, tok.decode([token]), float(logp[token]), entropy)
+                )
+                if token in self.eos_ids:
+                    trace.stop_reason = "eos"
+                    break
+                new.append(token)
+                text = tok.decode(new, skip_special_tokens=True)
+                kept, stop, safe = _split_stop(text, cfg.stop)
+                if stop is not None:
+                    trace.stop_reason = f"stop:{stop}"
+                    if len(kept) > emitted:
+                        yield kept[emitted:]
+                    emitted = len(kept)
+                    break
+                if text.endswith("\ufffd"):  # an incomplete UTF-8 sequence: wait for the rest
+                    safe = min(safe, len(text) - 1)
+                if safe > emitted:
+                    yield text[emitted:safe]
+                    emitted = safe
+                if len(trace.steps) == budget:
+                    break
+                out = self.model(
+                    input_ids=torch.tensor([[token]]), past_key_values=cache, use_cache=True
+                )
+                logits, cache = out.logits[0, -1].float(), out.past_key_values
+            if trace.stop_reason in ("eos", "max_new_tokens"):
+                tail = tok.decode(new, skip_special_tokens=True)[emitted:]
+                if tail:
+                    yield tail
+        trace.total_s = time.perf_counter() - start
+        log.debug(
+            "generated %d tokens (%s) in %.2fs, first after %.2fs",
+            len(trace.steps),
+            trace.stop_reason,
+            trace.total_s,
+            trace.first_token_s,
+        )
+
+    def complete(self, prompt: Prompt | str) -> str:
+        """The whole answer at once (the stream joined)."""
+        return "".join(self.generate(prompt))
