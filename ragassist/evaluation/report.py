@@ -80,6 +80,7 @@ def write(
 
     data = {
         "suite": suite,
+        "command": command_line(ctx),
         "items": n_rows,
         "seed": ctx.options.seed,
         "fingerprint": fingerprint(identity),
@@ -93,6 +94,29 @@ def write(
     }
     _write_atomic(out / "report.json", json.dumps(data, indent=2, default=_json_default) + "\n")
     _write_atomic(out / "report.md", render_markdown(data, summary.notes))
+
+
+def command_line(ctx: RunContext) -> str:
+    """The command that reproduces (or resumes) this run."""
+    o = ctx.options
+    parts = [
+        "ragassist eval",
+        o.suite,
+        f"--n {ctx.n}" if ctx.n is not None else "",
+        f"--seed {o.seed}",
+    ]
+    for flag, value in (
+        ("--config", o.config_path),
+        ("--file", o.file),
+        ("--docs", o.docs),
+        ("--questions", o.questions),
+        ("--out", ctx.out),
+    ):
+        if value is not None:
+            parts.append(f"{flag} {value}")
+    if ctx.extras.get("retrieval_only"):
+        parts.append("--retrieval-only")
+    return " ".join(p for p in parts if p)
 
 
 def _json_default(value: Any) -> Any:
@@ -138,6 +162,8 @@ def render_markdown(data: dict[str, Any], notes: list[str]) -> str:
         f"{data['items']} items, seed {data['seed']}, run {data['fingerprint']}, written {data['written']}.",
         f"Scoring took {t.get('item_seconds_total', 0):.1f} s ({t.get('item_seconds_mean', 0):.2f} s an item), "
         f"setup {t.get('setup_seconds', 0):.1f} s.",
+        "",
+        f"Reproduce or resume: `{data['command']}`",
         "",
     ]
     models = data.get("models") or {}
