@@ -26,6 +26,7 @@ from .runner import ItemScorer, Plan, RunContext, Summary, file_sha256, sample_i
 log = logging.getLogger(__name__)
 
 KS = (1, 5, 10)
+_NAN = float("nan")
 QUESTION_FIELDS = "question (str), answers (list of str), source (str), answerable (bool)"
 
 
@@ -103,13 +104,14 @@ def summarize_rag(rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
         right = [r for r in spoken if r["gold_contained"]]
         wrong = [r for r in spoken if not r["gold_contained"]]
         unanswerable = [r for r in answered if not r["answerable"]]
+        verified = any(r["claims"] for r in answered)  # no verdict anywhere: no verifier ran
         out["answers"] = {
             "exact_match": _mean(r["exact_match"] for r in good),
             "token_f1": _mean(r["token_f1"] for r in good),
             "gold_containment": _mean(r["gold_contained"] for r in good),
             "abstention_rate": _mean(r["abstained"] for r in good),
-            "wrong_flagged_rate": _mean(r["flagged"] for r in wrong),
-            "right_passed_rate": _mean(not r["flagged"] for r in right),
+            "wrong_flagged_rate": _mean(r["flagged"] for r in wrong) if verified else _NAN,
+            "right_passed_rate": _mean(not r["flagged"] for r in right) if verified else _NAN,
             "answered_right": len(right),
             "answered_wrong": len(wrong),
             "seconds_per_question": _mean(r["seconds"] for r in answered),
@@ -120,12 +122,18 @@ def summarize_rag(rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
                 "abstention_rate": _mean(r["abstained"] for r in unanswerable),
                 "answered_unflagged_rate": _mean(
                     not r["abstained"] and not r["flagged"] for r in unanswerable
-                ),
+                )
+                if verified
+                else _NAN,
             }
         models |= answered[-1].get("models") or {}
     else:
         out["retrieval"]["seconds_per_question"] = _mean(r["seconds"] for r in rows)
-    notes = [
+    if answered and not any(r["claims"] for r in answered):
+        notes_extra = ["No answer carried verifier verdicts: flag rates are n/a."]
+    else:
+        notes_extra = []
+    notes = notes_extra + [
         "Recall@k and MRR: rank of the question's own source among the distinct sources retrieved "
         "(hybrid search unless the config says otherwise). Right = the gold answer occurs in the "
         "answer (gold containment); 'wrong flagged' and 'right passed' count non-abstained answers."

@@ -92,7 +92,8 @@ def write(
         "plots": summary.plots,
         "written": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    _write_atomic(out / "report.json", json.dumps(data, indent=2, default=_json_default) + "\n")
+    text = json.dumps(_no_nan(data), indent=2, default=_json_default, allow_nan=False)
+    _write_atomic(out / "report.json", text + "\n")
     _write_atomic(out / "report.md", render_markdown(data, summary.notes))
 
 
@@ -119,6 +120,17 @@ def command_line(ctx: RunContext) -> str:
     return " ".join(p for p in parts if p)
 
 
+def _no_nan(value: Any) -> Any:
+    """NaN (a metric with no data, e.g. AUROC of one class) becomes null: strict JSON."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _no_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_nan(v) for v in value]
+    return value
+
+
 def _json_default(value: Any) -> Any:
     if hasattr(value, "item"):
         return value.item()
@@ -126,6 +138,8 @@ def _json_default(value: Any) -> Any:
 
 
 def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, int):

@@ -83,3 +83,19 @@ def test_rag_halueval_retrieval(tmp_path: Path, embedder: Embedder) -> None:
         {"embedder": embedder, "retrieval_only": True},
     )
     assert result.metrics["retrieval"]["recall@10"] >= 0.8
+
+
+@pytest.mark.slow
+def test_rag_corpus_with_answers(tmp_path: Path, embedder: Embedder) -> None:
+    """Answers two questions with the default generator (a model load and minutes of generation)."""
+    docs, questions = make_corpus(tmp_path)
+    result = run(
+        RunOptions(
+            "rag-corpus", n=2, docs=docs, questions=questions, out=tmp_path / "run", progress=False
+        ),
+        {"embedder": embedder},
+    )
+    rows = read_results(tmp_path / "run" / "results.jsonl")
+    assert len(rows) == 2 and all(isinstance(r["answer"], str) for r in rows)
+    answers = result.metrics["answers"]
+    assert 0.0 <= answers["token_f1"] <= 1.0 and answers["seconds_per_question"] > 0
