@@ -5,19 +5,25 @@ from __future__ import annotations
 import functools
 import logging
 import shutil
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from .citations import check_citations, is_abstention
+from .claims import split_claims
 from .config import Config
 from .corpora import corpus_sources, file_sources
 from .embed import Embedder, get_embedder
 from .errors import IndexStateError
+from .generate import Trace, TransformersGenerator
 from .index import SearchIndex
 from .indexer import Indexer, IndexReport, write_lock
+from .prompt import ABSTAIN, build_prompt, validate_question
 from .retrieve import Retriever
 from .split import Splitter
 from .store import FORMAT_VERSION, Store
-from .types import Hit
+from .types import Answer, Hit
+from .verify import Verifier
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +68,11 @@ class Assistant:
         if "format_version" not in stored:
             return  # a new index: the manifest is written with its first commit
         wanted = self.manifest()
-        diffs = [f"{k}: index has {stored.get(k)!r}, config has {v!r}" for k, v in wanted.items() if stored.get(k) != v]
+        diffs = [
+            f"{k}: index has {stored.get(k)!r}, config has {v!r}"
+            for k, v in wanted.items()
+            if stored.get(k) != v
+        ]
         if diffs:
             raise IndexStateError(
                 f"the index in {self.config.index_dir} was built with other settings ({'; '.join(diffs)}). "
@@ -85,10 +95,14 @@ class Assistant:
                 self._wipe(folder)
             sources, scopes, ignored = [], [], []
             if paths:
-                found, discovery = file_sources(list(paths), int(self.config.index.max_file_mb * 1e6))
+                found, discovery = file_sources(
+                    list(paths), int(self.config.index.max_file_mb * 1e6)
+                )
                 sources += found
                 ignored = discovery.ignored
-                scopes += [str(Path(p).expanduser().resolve()) + "/" for p in paths if Path(p).is_dir()]
+                scopes += [
+                    str(Path(p).expanduser().resolve()) + "/" for p in paths if Path(p).is_dir()
+                ]
             if corpus:
                 sources += corpus_sources(corpus)
                 scopes.append(corpus + "/")
@@ -111,13 +125,127 @@ class Assistant:
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
 
     # 2. retrieval ---------------------------------------------------------------
-    def search(self, query: str, k: int | None = None, mode: str | None = None, source: str | None = None) -> list[Hit]:
+    def search(
+        self, query: str, k: int | None = None, mode: str | None = None, source: str | None = None
+    ) -> list[Hit]:
         """The k passages that best match the query (hybrid by default)."""
         if self.store.count() == 0:
             raise IndexStateError(
                 f"the index in {self.config.index_dir} is empty; add documents with `ragassist index PATH`"
             )
         return self.retriever.search(query, k, mode, source)  # type: ignore[arg-type]
+
+    # 3. answering ---------------------------------------------------------------
+    @functools.cached_property
+    def generator(self) -> TransformersGenerator:
+        return TransformersGenerator(self.config.generate)
+
+    def answer(
+        self,
+        question: str | bytes,
+        k: int | None = None,
+        on_token: Callable[[str], None] | None = None,
+    ) -> Answer:
+        """Retrieve, prompt, generate (streaming to on_token), check citations; abstain when unsupported."""
+        timings: dict[str, float] = {}
+        clock = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal clock
+            now = time.perf_counter()
+            timings[stage] = now - clock
+            clock = now
+
+        # 1. a clean question (empty, non-UTF-8 and over-long ones are refused)
+        text = validate_question(question)
+        result = Answer(question=text, text="", models={"embedder": self.embedder.name})
+        # 2. the passages that best match it
+        hits = self.search(text, k)
+        result.hits, result.timings = hits, timings
+        lap("retrieve")
+        # 3. nothing relevant enough: say so instead of answering from the model's memory
+        best = max((h.dense_score or 0.0 for h in hits), default=0.0)
+        if best < self.config.retrieve.min_relevance:
+            return self._abstain(
+                result,
+                f"best passage similarity {best:.2f} is below "
+                f"retrieve.min_relevance {self.config.retrieve.min_relevance:.2f}",
+                on_token,
+            )
+        # 4. the prompt: numbered passages fenced as data, fitted to the model window
+        gen = self.generator
+        prompt = build_prompt(
+            text,
+            hits,
+            gen.tokenizer,
+            gen.window,
+            gen.config.max_new_tokens,
+            gen.config.max_question_tokens,
+        )
+        result.models["generator"] = gen.name
+        lap("prompt")
+        # 5. generate, streaming each piece as it comes
+        pieces = []
+        for piece in gen.generate(prompt):
+            pieces.append(piece)
+            if on_token:
+                on_token(piece)
+        lap("generate")
+        # 6. citations must point at passages that were retrieved
+        checked = check_citations("".join(pieces).strip(), prompt.hits)
+        result.text, result.citations = checked.text, checked.citations
+        if checked.invalid:
+            result.reason = f"removed citations to passages that do not exist: {checked.invalid}"
+        # 7. the model itself says the documents do not hold the answer
+        if is_abstention(result.text):
+            result.abstained, result.reason = True, "the model found no answer in the passages"
+            return result
+        # 8. a second model checks every claim against the passages; the policy acts on it
+        if self.config.verify.enabled:
+            self._verify(result, prompt.hits, gen.last_trace)
+            lap("verify")
+        return result
+
+    @functools.cached_property
+    def verifier(self) -> Verifier:
+        return Verifier(self.config.verify, embedder=self.embedder)
+
+    def _verify(self, result: Answer, hits: list[Hit], trace: Trace) -> None:
+        """Score each claim, then flag, drop (strict) or refuse (abstain) as the policy says."""
+        offsets, at = [], 0
+        for step in trace.steps:
+            offsets.append((at, step.logprob))
+            at += len(step.text)
+        claims = split_claims(result.text)
+        result.verdicts = self.verifier.verify(claims, hits, result.question, offsets)
+        if self.verifier.judge is not None:
+            result.models["judge"] = self.config.verify.judge_model
+        if not result.verdicts:
+            return
+        result.support = min(v.probability for v in result.verdicts)
+        policy, flagged = self.config.verify.policy, [v for v in result.verdicts if v.flagged]
+        if policy == "strict" and flagged:
+            kept = [v.claim.text for v in result.verdicts if not v.flagged]
+            result.reason = f"dropped {len(flagged)} unsupported claim(s)"
+            if kept:
+                result.text = " ".join(kept)
+            else:
+                self._abstain(result, result.reason + ": none was left", None)
+        elif policy == "abstain" and result.support < self.config.verify.abstain_below:
+            self._abstain(
+                result,
+                f"answer support {result.support:.2f} is below verify.abstain_below "
+                f"{self.config.verify.abstain_below:.2f}",
+                None,
+            )
+
+    def _abstain(
+        self, result: Answer, reason: str, on_token: Callable[[str], None] | None
+    ) -> Answer:
+        result.text, result.abstained, result.reason = ABSTAIN, True, reason
+        if on_token:
+            on_token(ABSTAIN)
+        return result
 
     def stats(self) -> dict[str, object]:
         """What is indexed and how: counts, sizes on disk, the manifest."""

@@ -31,7 +31,9 @@ def cmd_index(args: argparse.Namespace) -> int:
     if not args.paths and not args.corpus:
         raise RagassistError("give at least one file or folder to index, or --corpus NAME")
     assistant = _assistant(args)
-    report = assistant.index(args.paths, corpus=args.corpus, rebuild=args.rebuild, progress=not args.json)
+    report = assistant.index(
+        args.paths, corpus=args.corpus, rebuild=args.rebuild, progress=not args.json
+    )
     if args.json:
         out.print_json(data=report.__dict__)
     else:
@@ -44,7 +46,9 @@ def cmd_index(args: argparse.Namespace) -> int:
         for path, reason in report.skipped:
             out.print(f"  [yellow]skipped[/] {path}: {reason}")
         if report.ignored:
-            out.print(f"  {len(report.ignored)} files of unsupported types ignored (e.g. {report.ignored[0][0]})")
+            out.print(
+                f"  {len(report.ignored)} files of unsupported types ignored (e.g. {report.ignored[0][0]})"
+            )
     if not report.added and not report.changed and not report.unchanged and not report.removed:
         err.print("[red]no documents found[/]: the paths hold no .txt, .md, .html or .pdf files")
         return 2
@@ -55,9 +59,18 @@ def cmd_search(args: argparse.Namespace) -> int:
     hits = _assistant(args).search(args.query, args.k, args.mode, args.source)
     if args.json:
         rows = [
-            {"rank": r, "score": h.score, "dense_score": h.dense_score, "keyword_score": h.keyword_score,
-             "source": h.chunk.source, "location": h.chunk.location, "chunk_id": h.chunk.id,
-             "start": h.chunk.start, "end": h.chunk.end, "text": h.chunk.text}
+            {
+                "rank": r,
+                "score": h.score,
+                "dense_score": h.dense_score,
+                "keyword_score": h.keyword_score,
+                "source": h.chunk.source,
+                "location": h.chunk.location,
+                "chunk_id": h.chunk.id,
+                "start": h.chunk.start,
+                "end": h.chunk.end,
+                "text": h.chunk.text,
+            }
             for r, h in enumerate(hits, 1)
         ]
         out.print_json(data=rows)
@@ -68,7 +81,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         where = f"{hit.chunk.source}" + (f" ({hit.chunk.location})" if hit.chunk.location else "")
         dense = f"cos {hit.dense_score:.3f}" if hit.dense_score is not None else "cos -"
         bm25 = f"bm25 {hit.keyword_score:.2f}" if hit.keyword_score is not None else "bm25 -"
-        out.print(f"[bold cyan][{rank}][/] {where}  [dim]score {hit.score:.4f} · {dense} · {bm25}[/]")
+        out.print(
+            f"[bold cyan][{rank}][/] {where}  [dim]score {hit.score:.4f} · {dense} · {bm25}[/]"
+        )
         text = " ".join(hit.chunk.text.split())
         out.print(f"    {text[:400]}{'…' if len(text) > 400 else ''}\n", markup=False)
     return 0
@@ -85,10 +100,17 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ragassist", description=__doc__)
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="log more (-vv for debug)")
+    parser = argparse.ArgumentParser(
+        prog="ragassist",
+        description="A local, offline document assistant that cites its sources and says when it might be wrong.",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=0, help="log more (-vv for debug)"
+    )
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--index", help="index folder (default: $RAGASSIST_INDEX or the user data folder)")
+    common.add_argument(
+        "--index", help="index folder (default: $RAGASSIST_INDEX or the user data folder)"
+    )
     common.add_argument("--config", help="a ragassist.toml file")
     common.add_argument("--json", action="store_true", help="machine-readable output")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -34,7 +34,9 @@ def default_index_dir() -> Path:
 def _check_choice(name: str, value: object, literal: Any) -> None:
     allowed = get_args(literal)
     if value not in allowed:
-        raise ConfigError(f"{name} given as {value!r} must be one of {', '.join(map(str, allowed))}")
+        raise ConfigError(
+            f"{name} given as {value!r} must be one of {', '.join(map(str, allowed))}"
+        )
 
 
 def _check_range(name: str, value: float, low: float, high: float) -> None:
@@ -57,7 +59,9 @@ class SplitConfig:
 
 @dataclass(frozen=True)
 class EmbedConfig:
-    model: str = "all-MiniLM-L6-v2"  # a name from ragassist.models, or a local sentence-transformers folder
+    model: str = (
+        "all-MiniLM-L6-v2"  # a name from ragassist.models, or a local sentence-transformers folder
+    )
     batch_size: int = 64  # passages embedded per forward pass
 
     def __post_init__(self) -> None:
@@ -67,7 +71,9 @@ class EmbedConfig:
 @dataclass(frozen=True)
 class IndexConfig:
     max_file_mb: float = 50.0  # larger files are skipped with a reason
-    flat_below: int = 50_000  # exact search below this many chunks, HNSW above (recall checked in bench/)
+    flat_below: int = (
+        50_000  # exact search below this many chunks, HNSW above (recall checked in bench/)
+    )
 
     def __post_init__(self) -> None:
         _check_range("index.max_file_mb", self.max_file_mb, 0.001, 10_000)
@@ -79,6 +85,9 @@ class RetrieveConfig:
     mode: SearchMode = "hybrid"  # dense, keyword or hybrid (reciprocal-rank fusion)
     rrf_k: int = 60  # the constant of reciprocal-rank fusion (Cormack et al. 2009)
     candidates: int = 50  # hits taken from each retriever before fusion
+    min_relevance: float = (
+        0.30  # abstain without generating when the best passage's cosine is below this
+    )
 
     def __post_init__(self) -> None:
         _check_choice("retrieve.mode", self.mode, SearchMode)
@@ -96,7 +105,9 @@ class GenerateConfig:
     top_p: float = 1.0  # nucleus sampling mass, used only when temperature > 0
     repetition_penalty: float = 1.0  # >1 discourages repeating tokens (1.0 = off)
     stop: tuple[str, ...] = ()  # extra stop sequences, besides the model's end-of-turn token
-    dtype: GenerateDtype = "bfloat16"  # bfloat16 is faster on CPUs with AVX512-BF16 (bench/generate.py)
+    dtype: GenerateDtype = (
+        "bfloat16"  # bfloat16 is faster on CPUs with AVX512-BF16 (bench/generate.py)
+    )
     threads: int = 0  # torch intra-op threads; 0 leaves torch's default
     context_tokens: int = 2048  # prompt budget in tokens, capped by the model's own window
     max_question_tokens: int = 256  # longer questions are refused, not cut
@@ -114,6 +125,44 @@ class GenerateConfig:
         _check_range("generate.max_question_tokens", self.max_question_tokens, 8, 8192)
 
 
+VerifyPolicy = Literal["flag", "strict", "abstain"]
+VerifyProfile = Literal["qa", "dialogue", "summarization", "general"]
+
+
+@dataclass(frozen=True)
+class VerifyConfig:
+    enabled: bool = True  # split the answer into claims and check each against the evidence
+    policy: VerifyPolicy = "flag"  # flag: mark claims; strict: drop flagged claims; abstain: refuse below abstain_below
+    profile: VerifyProfile = "qa"  # which fitted fusion model (ragassist/data/fusion.json) turns signals into a probability
+    judge: bool = True  # ask the second model (judge_model) too; off = cheap signals only
+    judge_model: str = (
+        "qwen2.5-0.5b"  # the judge LM: a ragassist.models name, different from the generator
+    )
+    judge_dtype: GenerateDtype = "bfloat16"  # bfloat16 is faster on CPUs with AVX512-BF16
+    judge_tokens: int = 1536  # evidence tokens the judge reads (the best windows come first)
+    threshold: float = (
+        -1.0
+    )  # flag claims below this probability; -1 uses the threshold fitted on training rows
+    abstain_below: float = (
+        0.3  # policy abstain: refuse the answer when its probability is below this
+    )
+    window_chars: int = 1000  # evidence is cut into windows of about this many characters
+    top_windows: int = 4  # windows per claim that the signals are computed on
+    threads: int = 0  # torch intra-op threads for the judge; 0 leaves torch's default
+
+    def __post_init__(self) -> None:
+        _check_choice("verify.policy", self.policy, VerifyPolicy)
+        _check_choice("verify.profile", self.profile, VerifyProfile)
+        _check_choice("verify.judge_dtype", self.judge_dtype, GenerateDtype)
+        if self.threshold != -1.0:
+            _check_range("verify.threshold", self.threshold, 0.0, 1.0)
+        _check_range("verify.abstain_below", self.abstain_below, 0.0, 1.0)
+        _check_range("verify.judge_tokens", self.judge_tokens, 64, 32768)
+        _check_range("verify.window_chars", self.window_chars, 100, 100_000)
+        _check_range("verify.top_windows", self.top_windows, 1, 100)
+        _check_range("verify.threads", self.threads, 0, 256)
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything configurable, one section per stage."""
@@ -124,6 +173,7 @@ class Config:
     index: IndexConfig = field(default_factory=IndexConfig)
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
     generate: GenerateConfig = field(default_factory=GenerateConfig)
+    verify: VerifyConfig = field(default_factory=VerifyConfig)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index_dir", Path(self.index_dir).expanduser())
@@ -153,7 +203,9 @@ class Config:
             if name:
                 flat.setdefault(section, {})[name] = value
             else:
-                config = replace(config, **{section: Path(value) if section == "index_dir" else value})
+                config = replace(
+                    config, **{section: Path(value) if section == "index_dir" else value}
+                )
         return config.merged(flat, "overrides")
 
     def merged(self, data: dict[str, Any], origin: str) -> Config:
@@ -162,7 +214,9 @@ class Config:
         sections = {f.name: f for f in fields(self)}
         for key, value in data.items():
             if key not in sections:
-                raise ConfigError(f"{origin}: unknown section {key!r}; known: {', '.join(sections)}")
+                raise ConfigError(
+                    f"{origin}: unknown section {key!r}; known: {', '.join(sections)}"
+                )
             current = getattr(self, key)
             if isinstance(value, dict):
                 known = {f.name for f in fields(current)}

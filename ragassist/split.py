@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -18,16 +19,19 @@ _HEADING_ONLY = re.compile(r"#{1,6} [^\n]*")
 SEPARATORS = ["\n#{1,6} ", "\n\n", "\n", r"(?<=[.!?])\s+", " ", ""]
 
 
+def token_counter(tokenizer: Any | None) -> Callable[[str], int]:
+    """Length in the tokenizer's tokens, or in words when there is no tokenizer (tests, fakes)."""
+    if tokenizer is None:
+        return lambda text: len(text.split())
+    return lambda text: len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+
 class Splitter:
     """Splits documents into overlapping chunks of at most `chunk_tokens` tokens."""
 
     def __init__(self, config: SplitConfig, tokenizer: object | None = None) -> None:
         self.config = config
-        length: Callable[[str], int]
-        if tokenizer is not None:
-            length = lambda text: len(tokenizer.encode(text, add_special_tokens=False, verbose=False))  # type: ignore[attr-defined]  # noqa: E731
-        else:
-            length = lambda text: len(text.split())  # noqa: E731
+        length = token_counter(tokenizer)
         self._splitter = RecursiveCharacterTextSplitter(
             chunk_size=config.chunk_tokens,
             chunk_overlap=config.overlap_tokens,

@@ -89,7 +89,9 @@ class Verdict:
     flagged: bool  # True when probability is below the configured threshold
     evidence: str = ""  # the best supporting sentence from the retrieved passages
     evidence_source: str = ""  # "source (location)" of that sentence
-    signals: dict[str, float] = field(default_factory=dict)  # every input of the fusion, for --explain
+    signals: dict[str, float] = field(
+        default_factory=dict
+    )  # every input of the fusion, for --explain
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,9 @@ class Answer:
     hits: list[Hit] = field(default_factory=list)
     abstained: bool = False
     reason: str = ""  # why it abstained or dropped claims
+    support: float | None = (
+        None  # answer-level support: the lowest claim probability (None: not verified)
+    )
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     models: dict[str, str] = field(default_factory=dict)  # stage -> model name
     image_path: str | None = None
