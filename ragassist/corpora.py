@@ -18,7 +18,8 @@ def file_sources(paths: list[str | Path], max_bytes: int) -> tuple[list[Source],
     """A Source per supported file under `paths`, plus what discovery passed over."""
     found = discover(paths)
     sources = [
-        Source(str(p), partial(read_bytes, p, max_bytes), partial(load_document, p)) for p in found.files
+        Source(str(p), partial(read_bytes, p, max_bytes), partial(load_document, p))
+        for p in found.files
     ]
     return sources, found
 
@@ -40,7 +41,9 @@ def python_reference_sources() -> list[Source]:
 def _topic_document(name: str, data: bytes) -> Document:
     text = data.decode("utf-8")
     title = text.strip().splitlines()[0].strip() if text.strip() else name
-    return Document(f"{PYTHON_REFERENCE}/{name}", text, title, content_hash(data), (Section(0, name),))
+    return Document(
+        f"{PYTHON_REFERENCE}/{name}", text, title, content_hash(data), (Section(0, name),)
+    )
 
 
 CORPORA: dict[str, Callable[[], list[Source]]] = {PYTHON_REFERENCE: python_reference_sources}

@@ -73,7 +73,11 @@ class Indexer:
     """Brings a store and its search index in line with a set of sources."""
 
     def __init__(
-        self, store: Store, search: SearchIndex, make_splitter: Callable[[], Splitter], embedder: Embedder
+        self,
+        store: Store,
+        search: SearchIndex,
+        make_splitter: Callable[[], Splitter],
+        embedder: Embedder,
     ) -> None:
         self.store, self.search, self.embedder = store, search, embedder
         self._make_splitter = make_splitter  # called once, only when a file must be split
@@ -146,7 +150,11 @@ class Indexer:
         report.chunks_added += len(inputs)
         rows, i = [], 0
         for record, chunks in batch:
-            vectors = np.stack([known[t] for t in inputs[i : i + len(chunks)]]) if chunks else np.zeros((0, self.embedder.dim), np.float32)
+            vectors = (
+                np.stack([known[t] for t in inputs[i : i + len(chunks)]])
+                if chunks
+                else np.zeros((0, self.embedder.dim), np.float32)
+            )
             rows.append((record, chunks, vectors))
             i += len(chunks)
         self.store.replace_files(rows, removed)

@@ -28,7 +28,9 @@ class Discovery:
     """The files to load under some paths, and what was passed over."""
 
     files: list[Path] = field(default_factory=list)
-    ignored: list[tuple[str, str]] = field(default_factory=list)  # (path, reason): unsupported types
+    ignored: list[tuple[str, str]] = field(
+        default_factory=list
+    )  # (path, reason): unsupported types
 
 
 def discover(paths: Iterable[str | Path]) -> Discovery:
@@ -42,8 +44,10 @@ def discover(paths: Iterable[str | Path]) -> Discovery:
             candidates = [path]
         else:
             candidates = sorted(
-                p for p in path.rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                p
+                for p in path.rglob("*")
+                if p.is_file()
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         for p in candidates:
             if p.suffix.lower() in SUPPORTED:
@@ -59,7 +63,10 @@ def read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise LoadError(str(path), f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (index.max_file_mb)")
+            raise LoadError(
+                str(path),
+                f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (index.max_file_mb)",
+            )
         return path.read_bytes()
     except PermissionError as e:
         raise LoadError(str(path), f"cannot read it ({e.strerror}); check its permissions") from e
@@ -140,7 +147,9 @@ def _pdf(path: Path, data: bytes) -> tuple[str, list[Section], str]:
     try:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
-            raise LoadError(str(path), "the PDF is encrypted; decrypt it (e.g. qpdf --decrypt) first")
+            raise LoadError(
+                str(path), "the PDF is encrypted; decrypt it (e.g. qpdf --decrypt) first"
+            )
         parts, sections, offset = [], [], 0
         for number, page in enumerate(reader.pages, start=1):
             page_text = (page.extract_text() or "").strip()
@@ -153,5 +162,7 @@ def _pdf(path: Path, data: bytes) -> tuple[str, list[Section], str]:
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as e:
-        raise LoadError(str(path), f"corrupt or unreadable PDF ({e}); re-export or repair it") from e
+        raise LoadError(
+            str(path), f"corrupt or unreadable PDF ({e}); re-export or repair it"
+        ) from e
     return "".join(parts), sections, str(meta_title).strip()

@@ -32,7 +32,11 @@ class Retriever:
         self.search_index, self.embedder, self.config = search, embedder, config
 
     def search(
-        self, query: str, k: int | None = None, mode: SearchMode | None = None, source: str | None = None
+        self,
+        query: str,
+        k: int | None = None,
+        mode: SearchMode | None = None,
+        source: str | None = None,
     ) -> list[Hit]:
         """The k best hits, best first. `source` is a glob on the source path (e.g. '*.md')."""
         k = k or self.config.k
@@ -55,11 +59,15 @@ class Retriever:
         elif mode == "keyword":
             fused = {i: s for i, s in keyword}
         else:
-            fused = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in keyword]], self.config.rrf_k)
+            fused = reciprocal_rank_fusion(
+                [[i for i, _ in dense], [i for i, _ in keyword]], self.config.rrf_k
+            )
         ranked = sorted(fused, key=lambda i: -fused[i])
-        chunks = self.search_index.store.chunks_by_rowid(ranked[: depth])
+        chunks = self.search_index.store.chunks_by_rowid(ranked[:depth])
         if source:
-            ranked = [i for i in ranked if i in chunks and fnmatch.fnmatch(chunks[i].source, source)]
+            ranked = [
+                i for i in ranked if i in chunks and fnmatch.fnmatch(chunks[i].source, source)
+            ]
         ranked = [i for i in ranked if i in chunks][:k]
         dense_scores = dict(dense)
         missing = [i for i in ranked if i not in dense_scores]

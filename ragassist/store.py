@@ -108,7 +108,9 @@ class Store:
         return {r[0]: FileRecord(*r) for r in rows}
 
     def replace_files(
-        self, batch: Sequence[tuple[FileRecord, Sequence[Chunk], np.ndarray]], removed: Iterable[str]
+        self,
+        batch: Sequence[tuple[FileRecord, Sequence[Chunk], np.ndarray]],
+        removed: Iterable[str],
     ) -> None:
         """Commit a batch at once: drop `removed` sources, (re)write each file with its chunks."""
         with self.transaction() as db:
@@ -124,8 +126,17 @@ class Store:
                     "INSERT OR IGNORE INTO chunks(id, source, title, location, start, end, text,"
                     " text_hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [
-                        (c.id, c.source, c.title, c.location, c.start, c.end, c.text,
-                         _text_hash(c.embed_text), np.asarray(v, dtype=np.float32).tobytes())
+                        (
+                            c.id,
+                            c.source,
+                            c.title,
+                            c.location,
+                            c.start,
+                            c.end,
+                            c.text,
+                            _text_hash(c.embed_text),
+                            np.asarray(v, dtype=np.float32).tobytes(),
+                        )
                         for c, v in zip(chunks, vectors, strict=True)
                     ],
                 )

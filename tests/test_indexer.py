@@ -25,7 +25,9 @@ def make_assistant(index_dir: Path, dim: int = 64) -> Assistant:
 def write_docs(folder: Path, n: int) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
-        (folder / f"doc{i}.md").write_text(f"# Doc {i}\n\nThe secret word of document {i} is word{i}.\n")
+        (folder / f"doc{i}.md").write_text(
+            f"# Doc {i}\n\nThe secret word of document {i} is word{i}.\n"
+        )
 
 
 def test_incremental_update_touches_only_what_changed(tmp_path: Path) -> None:

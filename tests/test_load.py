@@ -16,7 +16,9 @@ def load(path: Path):
 
 def test_markdown_sections_carry_the_heading_path(tmp_path: Path) -> None:
     p = tmp_path / "a.md"
-    p.write_text("# Guide\n\nIntro.\n\n## Install\n\nRun make.\n\n### Linux\n\nUse apt.\n\n## Use\n\nAsk.\n")
+    p.write_text(
+        "# Guide\n\nIntro.\n\n## Install\n\nRun make.\n\n### Linux\n\nUse apt.\n\n## Use\n\nAsk.\n"
+    )
     doc = load(p)
     assert doc.title == "Guide"
     assert doc.location_at(doc.text.index("Run make")) == "Guide > Install"
@@ -63,7 +65,9 @@ def test_pdf_pages_become_sections(tmp_path: Path) -> None:
         ("bad.pdf", b"%PDF-1.4 not really a pdf", "PDF"),
     ],
 )
-def test_bad_files_raise_a_load_error_naming_the_file(tmp_path: Path, name: str, data: bytes, reason: str) -> None:
+def test_bad_files_raise_a_load_error_naming_the_file(
+    tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
     p = tmp_path / name
     p.write_bytes(data)
     with pytest.raises(LoadError) as info:
