@@ -9,6 +9,7 @@ supported), so detection uses their negation.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -19,7 +20,15 @@ import numpy as np
 from ..errors import InputError
 from . import halueval, metrics, plots
 from .runner import ItemScorer, Plan, RunContext, Summary, file_sha256, sample_indices
-from .scorers import AnswerScorer, VerifierScorer, baseline_scores
+from .scorers import (
+    NOT_SIGNALS,
+    AnswerScorer,
+    VerifierScorer,
+    baseline_scores,
+    flag_threshold,
+    make_verifier,
+    verifier_identity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -27,22 +36,45 @@ _TRUE = {True, "1", "true", "yes", "hallucinated"}
 _FALSE = {False, "0", "false", "no", "supported"}
 
 
-def threshold_of(ctx: RunContext) -> float:
-    """The verifier's configured flagging threshold (0.5 until the config has one)."""
+def verify_config_of(ctx: RunContext, profile: str | None = None) -> Any:
+    """The run's VerifyConfig, with the fusion profile of a HaluEval task when given."""
     section = getattr(ctx.config, "verify", None)
-    return float(getattr(section, "threshold", 0.5))
+    if section is not None and profile is not None:
+        section = dataclasses.replace(section, profile=profile)
+    return section
+
+
+def threshold_of(ctx: RunContext, profile: str | None = None) -> float:
+    """The flagging threshold of the scorer under test (0.5 for an injected scorer)."""
+    if ctx.extras.get("scorer") is not None:
+        return 0.5
+    return flag_threshold(verify_config_of(ctx, profile))
 
 
 def scorer_of(ctx: RunContext) -> AnswerScorer:
     """The scorer under test: an injected one (tests, API users) or the project's verifier."""
     injected = ctx.extras.get("scorer")
-    return injected if injected is not None else VerifierScorer(ctx.config)
+    if injected is not None:
+        return injected
+    return VerifierScorer(make_verifier(verify_config_of(ctx), ctx.extras.get("embedder")))
 
 
-def scorer_name(ctx: RunContext) -> str:
+def scorer_identity(ctx: RunContext) -> dict[str, Any]:
     """Names the scorer without loading it, for the run identity."""
     injected = ctx.extras.get("scorer")
-    return injected.name if injected is not None else "ragassist.verify"
+    return {"scorer": injected.name} if injected is not None else verifier_identity(None)
+
+
+def scorer_models(ctx: RunContext) -> dict[str, Any]:
+    """The models behind the scores, for the report (the registry adds sha256 pins)."""
+    injected = ctx.extras.get("scorer")
+    if injected is not None:
+        return {"verifier": injected.name}
+    section = verify_config_of(ctx)
+    out: dict[str, Any] = {"verifier": VerifierScorer.name, "embedder": ctx.config.embed.model}
+    if section is not None and section.judge:
+        out["judge"] = section.judge_model
+    return out
 
 
 def score_answer(scorer: AnswerScorer, answer: str, context: str, question: str) -> dict[str, Any]:
@@ -116,7 +148,7 @@ class VerifyFileSuite:
             raise InputError("verify-file needs --file FILE, a JSONL of {context, answer[, label]}")
         rows = read_verify_file(ctx.options.file)
         chosen = sorted(sample_indices(len(rows), ctx.n, ctx.options.seed))
-        identity = {"file": file_sha256(ctx.options.file), "scorer": scorer_name(ctx)}
+        identity = {"file": file_sha256(ctx.options.file), **scorer_identity(ctx)}
         return Plan([rows[i] for i in chosen], identity)
 
     def open(self, ctx: RunContext) -> ItemScorer:
@@ -148,7 +180,7 @@ class VerifyFileSuite:
             out |= detection_tables(answers, t)
             plot_files = detection_plots(answers, ctx.out)
             notes = []
-        return Summary(out, plot_files, {"verifier": scorer_name(ctx)}, notes)
+        return Summary(out, plot_files, scorer_models(ctx), notes)
 
 
 def detection_tables(answers: list[dict[str, Any]], threshold: float) -> dict[str, Any]:
@@ -209,44 +241,49 @@ class HaluEvalSuite:
             by_row.setdefault(pair.row, []).append(pair)
         rows = sorted(by_row)
         chosen = sorted(rows[i] for i in sample_indices(len(rows), ctx.n, ctx.options.seed))
-        items = []
-        for row in chosen:
-            items.append(
-                {
-                    "id": f"{self.task}-{row}",
-                    "row": row,
-                    "answers": [
-                        {
-                            "context": p.context,
-                            "question": p.question,
-                            "answer": p.answer,
-                            "label": 1 - p.label,
-                        }
-                        for p in by_row[row]
-                    ],
-                }
-            )
+        items = [
+            {
+                "id": f"{self.task}-{row}",
+                "row": row,
+                "pairs": [dataclasses.asdict(p) for p in by_row[row]],
+            }
+            for row in chosen
+        ]
         identity = {
             "data": file_sha256(halueval.data_path(self.task)),
             "split": f"heldout rows {halueval.HELDOUT_START}-{halueval.N_ROWS - 1}",
-            "scorer": scorer_name(ctx),
+            "verify_profile": self.task,
+            **scorer_identity(ctx),
         }
         return Plan(items, identity)
 
     def open(self, ctx: RunContext) -> ItemScorer:
-        scorer = scorer_of(ctx)
+        injected = ctx.extras.get("scorer")
+        verifier = None
+        if injected is None:
+            verifier = make_verifier(verify_config_of(ctx, self.task), ctx.extras.get("embedder"))
 
         def score(item: dict[str, Any]) -> dict[str, Any]:
-            answers = []
-            for a in item["answers"]:
-                scored = score_answer(scorer, a["answer"], a["context"], a["question"])
-                answers.append({"label": a["label"], **scored})
+            pairs = [halueval.Pair(**p) for p in item["pairs"]]
+            if verifier is None:  # an injected scorer judges each answer on its own
+                scored = [score_answer(injected, p.answer, p.context, p.question) for p in pairs]
+            else:  # the verifier's own HaluEval path: each answer judged as one claim
+                scored = [
+                    {
+                        "words": r["words"],
+                        "probability": float(r["probability"]),
+                        "signals": {k: float(v) for k, v in r.items() if k not in NOT_SIGNALS},
+                        "baselines": baseline_scores(p.answer, p.context),
+                    }
+                    for p, r in zip(pairs, halueval.score_pairs(verifier, pairs), strict=True)
+                ]
+            answers = [{"label": 1 - p.label, **s} for p, s in zip(pairs, scored, strict=True)]
             return {"row": item["row"], "answers": answers}
 
         return score
 
     def summarize(self, rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
-        t = threshold_of(ctx)
+        t = threshold_of(ctx, self.task)
         answers = [a for r in rows for a in r["answers"]]
         out = detection_tables(answers, t)
         out["pairs"] = {"rows": len(rows), "pairwise_accuracy": pairwise_accuracy(rows)}
@@ -273,7 +310,7 @@ class HaluEvalSuite:
                     )
                 )
             notes.append("Length-matched pairs: rows whose two answers differ by at most one word.")
-        return Summary(out, plot_files, {"verifier": scorer_name(ctx)}, notes)
+        return Summary(out, plot_files, scorer_models(ctx), notes)
 
 
 def pairwise_accuracy(rows: list[dict[str, Any]]) -> float:

@@ -8,12 +8,12 @@ occur in the context).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ..config import Config
 from ..errors import RagassistError
 
 log = logging.getLogger(__name__)
@@ -75,44 +75,52 @@ class WordCoverageScorer:
         return Scored(cov, {"coverage": cov, "words": float(len(answer.split()))})
 
 
-class VerifierScorer:
-    """The project's verifier (ragassist.verify), scoring an answer against a context."""
+def verifier_identity(verify_config: Any) -> dict[str, Any]:
+    """What decides the verifier's scores besides the config: the fitted fusion file."""
+    from ..fusion import FUSION_PATH
 
-    def __init__(self, config: Config) -> None:
-        try:
-            from .. import verify
-        except ImportError as e:  # the verifier ships with ragassist; absent only mid-development
-            raise RagassistError(
-                f"the verifier (ragassist.verify) cannot be imported: {e}. "
-                "Reinstall ragassist, or score with another suite."
-            ) from e
-        self._verify = verify
-        self.config = config
-        self.name = _verifier_name(verify, config)
+    digest = hashlib.sha256(FUSION_PATH.read_bytes()).hexdigest() if FUSION_PATH.exists() else None
+    return {"scorer": "ragassist.verify", "fusion_sha256": digest}
+
+
+def make_verifier(verify_config: Any, embedder: Any = None) -> Any:
+    """The project's Verifier for a VerifyConfig (models load on first use)."""
+    try:
+        from ..verify import Verifier
+    except ImportError as e:  # the verifier ships with ragassist; absent only mid-development
+        raise RagassistError(f"the verifier (ragassist.verify) cannot be imported: {e}") from e
+    return Verifier(verify_config, embedder=embedder)
+
+
+def flag_threshold(verify_config: Any) -> float:
+    """The threshold the verifier flags below: the configured one, or the fitted one (-1)."""
+    if verify_config is None:
+        return 0.5
+    if verify_config.threshold >= 0:
+        return float(verify_config.threshold)
+    from ..fusion import model_for
+
+    return float(model_for(verify_config.profile, verify_config.judge).threshold)
+
+
+NOT_SIGNALS = frozenset({"task", "row", "label", "words", "probability", "fused_logit"})
+
+
+class VerifierScorer:
+    """The project's verifier on a whole answer: claims split, each judged; the weakest decides."""
+
+    name = "ragassist.verify"
+
+    def __init__(self, verifier: Any) -> None:
+        self.verifier = verifier
 
     def score(self, answer: str, context: str, question: str = "") -> Scored:
-        verdicts, probability = _verify_text(self._verify, answer, context, question, self.config)
+        verdicts = self.verifier.verify_text(answer, context, question)
         signals: dict[str, float] = {}
         for verdict in verdicts:  # answer-level signal = mean over its claims
             for key, value in verdict.signals.items():
-                signals[key] = signals.get(key, 0.0) + float(value) / len(verdicts)
+                if key not in NOT_SIGNALS:
+                    signals[key] = signals.get(key, 0.0) + float(value) / len(verdicts)
         signals["claims"] = float(len(verdicts))
-        return Scored(float(probability), signals)
-
-
-def _verifier_name(verify: Any, config: Config) -> str:
-    describe = getattr(verify, "describe", None)
-    return str(describe(config)) if callable(describe) else "ragassist.verify"
-
-
-def _verify_text(
-    verify: Any, answer: str, context: str, question: str, config: Config
-) -> tuple[list[Any], float]:
-    """Call ragassist.verify.verify_text and return (verdicts, answer-level probability)."""
-    result = verify.verify_text(answer, context)
-    verdicts = list(result)
-    if hasattr(verify, "answer_probability"):
-        probability = verify.answer_probability(verdicts)
-    else:
         probability = min((v.probability for v in verdicts), default=1.0)
-    return verdicts, probability
+        return Scored(float(probability), signals)
