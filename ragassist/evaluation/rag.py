@@ -78,7 +78,7 @@ def score_question(assistant: Any, item: dict[str, Any], answer: bool) -> dict[s
             "abstained": bool(result.abstained),
             "flagged": any(v.flagged for v in result.verdicts),
             "claims": len(result.verdicts),
-            "min_probability": min((v.probability for v in result.verdicts), default=None),
+            "support": getattr(result, "support", None),
             "exact_match": metrics.exact_match(result.text, golds) if golds else None,
             "token_f1": metrics.token_f1(result.text, golds) if golds else None,
             "gold_contained": metrics.gold_contained(result.text, golds) if golds else None,
