@@ -59,6 +59,15 @@ def answers_enabled(ctx: RunContext) -> bool:
     return not ctx.extras.get("retrieval_only") and hasattr(Assistant, "answer")
 
 
+def answer_identity(ctx: RunContext) -> dict[str, Any]:
+    """Whether questions are answered, and the fitted verifier behind the flags when they are."""
+    if not answers_enabled(ctx):
+        return {"answers": False}
+    from .scorers import verifier_identity
+
+    return {"answers": True, "fusion_sha256": verifier_identity(None)["fusion_sha256"]}
+
+
 def score_question(assistant: Any, item: dict[str, Any], answer: bool) -> dict[str, Any]:
     """Retrieve (and answer) one question; every figure the summary needs."""
     t0 = time.perf_counter()
@@ -180,7 +189,7 @@ class RagHaluEvalSuite:
         identity = {
             "data": file_sha256(halueval.data_path("qa")),
             "corpus": f"heldout rows {held[0]}-{held[-1]}, {len(file_of)} passages",
-            "answers": answers_enabled(ctx),
+            **answer_identity(ctx),
         }
         return Plan(items, identity)
 
@@ -275,7 +284,7 @@ class RagCorpusSuite:
         identity = {
             "docs": docs_identity(str(docs), CORPORA),
             "questions": file_sha256(questions),
-            "answers": answers_enabled(ctx),
+            **answer_identity(ctx),
         }
         return Plan([rows[i] for i in chosen], identity)
 
