@@ -17,7 +17,12 @@ out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
 
 # Subsystems that add their own subcommands: module path -> attribute `register(subparsers)`.
-PLUGINS = ["ragassist.image.cli", "ragassist.evaluation.cli", "ragassist.answer_cli"]
+PLUGINS = [
+    "ragassist.image.cli",
+    "ragassist.evaluation.cli",
+    "ragassist.answer_cli",
+    "ragassist.chat_cli",
+]
 
 
 def _assistant(args: argparse.Namespace):  # noqa: ANN202 - an Assistant
