@@ -37,7 +37,7 @@ PROMPT = "you> "
 
 
 class Loader:
-    """Loads the index and models in a background thread; the first question waits for it."""
+    """Loads the models in a background thread; the first question waits for them."""
 
     def __init__(self, assistant: Assistant, before: Callable[[], None] | None = None) -> None:
         self.assistant, self.before = assistant, before
@@ -55,7 +55,6 @@ class Loader:
         try:
             if self.before:
                 self.before()
-            a.search_index.refresh()  # opens the store and checks the manifest
             a.embedder.embed(["warm up"])
             a.generator.tokenizer  # noqa: B018 - loads the generator
             verify = getattr(a.config, "verify", None)
@@ -74,8 +73,9 @@ class Loader:
                     pass
         if self.error is not None:
             error, self.error = self.error, None
-            self.start()  # try again on the next question (an index may be added meanwhile)
+            self.start()  # try again on the next question
             raise error
+        self.assistant.search_index.refresh()  # SQLite stays in this thread: opened here
 
 
 # --- showing answers ---------------------------------------------------------------------------
@@ -118,6 +118,9 @@ def show_answer(console: Console, turn: Turn, streamed: str) -> None:
         console.print(f"  [bold cyan][{c.number}][/] {escape(where(c.hit))}")
     if not answer.citations and answer.hits and not answer.abstained:
         console.print("[dim]no citations; /sources shows the passages it was given[/]")
+    seconds = sum(answer.timings.values())
+    models = " · ".join(answer.models.values())
+    console.print(f"[dim]── {len(answer.hits)} passages · {seconds:.1f} s · {escape(models)}[/]")
 
 
 # --- the shell ---------------------------------------------------------------------------------
