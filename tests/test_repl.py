@@ -7,6 +7,7 @@ the shell is real: prompt_toolkit input, streaming, commands, Ctrl-C and Ctrl-D.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import sys
@@ -113,7 +114,9 @@ def test_a_chat_session_through_a_terminal(index: Path, tmp_path: Path) -> None:
         screen.type("/help")
         help_text = screen.wait_for("/image PROMPT")
         assert (
-            "line ending in \\" in help_text and "Esc then Enter" in help_text and "/policy P" in help_text
+            "line ending in \\" in help_text
+            and "Esc then Enter" in help_text
+            and "/policy P" in help_text
         )
         screen.wait_for("\nyou>")
 
@@ -200,3 +203,61 @@ def test_reset_and_ctrl_c_at_the_prompt(index: Path, tmp_path: Path) -> None:
     finally:
         screen.child.close(force=True)
     assert screen.child.exitstatus == 0
+
+
+def test_flagged_claims_are_shown_in_colour_with_a_marker() -> None:
+    from rich.console import Console
+
+    from ragassist.chat import Rewrite, Turn
+    from ragassist.repl import show_answer
+    from ragassist.types import Answer, Chunk, Citation, Claim, Hit, Verdict
+
+    hit = Hit(Chunk("c", "/d/eiffel.md", "Eiffel", "# Tower", 0, 9, "Eiffel built it."), 0.5, 0.8)
+    verdicts = [
+        Verdict(Claim("Eiffel built it."), 0.93, False),
+        Verdict(Claim("It is made of cheese."), 0.05, True),
+    ]
+    answer = Answer(
+        "q", "Eiffel built it [1]. It is made of cheese.", [Citation(1, hit)], verdicts, [hit]
+    )
+    console = Console(
+        record=True, force_terminal=True, width=120, highlight=False, file=io.StringIO()
+    )
+    show_answer(console, Turn(Rewrite("q", "q", "none"), [hit], answer), answer.text)
+    plain = console.export_text(styles=False, clear=False)
+    assert "⚠ 1 of 2 claims not supported by the documents" in plain
+    assert "✗ It is made of cheese. (p=0.05)" in plain and "✗ Eiffel built it" not in plain
+    assert "[1] /d/eiffel.md (# Tower)" in plain
+    styled = console.export_text(styles=True)
+    flagged_line = next(line for line in styled.splitlines() if "cheese" in line)
+    assert "\x1b[1;31m" in flagged_line or "\x1b[31;1m" in flagged_line  # bold red
+    console = Console(record=True, width=120, file=io.StringIO())
+    show_answer(
+        console,
+        Turn(Rewrite("q", "q", "none"), [hit], Answer("q", "x", verdicts=verdicts[:1])),
+        "x",
+    )
+    assert "✓ verified: all 1 claims supported (lowest p=0.93)" in console.export_text()
+
+
+def test_image_command_draws_and_shows_the_judge(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rich.console import Console
+
+    from ragassist.chat import Conversation
+    from ragassist.chat_cli import run_command
+    from ragassist.repl import Repl
+
+    weights = Path(__file__).resolve().parent.parent / "ragassist/image/weights/shapes"
+    if not (weights / "denoiser.safetensors").exists():
+        pytest.skip("no image weights shipped in this checkout")
+    monkeypatch.setenv("RAGASSIST_HOME", str(tmp_path))
+    assistant = Assistant(Config(index_dir=tmp_path / "index", embed=EmbedConfig(model="hash-64")))
+    console = Console(record=True, width=160, file=io.StringIO())
+    repl = Repl(Conversation(assistant), console=console)
+    run_command(repl, "/image a small red circle")
+    text = console.export_text()
+    assert "image 1:" in text and "asked: " in text
+    png = Path(text.split("PNG: ", 1)[1].split()[0])
+    assert png.exists() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
