@@ -31,9 +31,20 @@ log = logging.getLogger(__name__)
 class Assistant:
     """Index documents, search them, answer questions from them. Models load on first use."""
 
-    def __init__(self, config: Config | None = None, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        config: Config | None = None,
+        embedder: Embedder | None = None,
+        generator: TransformersGenerator | None = None,
+        verifier: Verifier | None = None,
+    ) -> None:
+        """Any stage can be passed in (tests, custom models); the rest is built from config on use."""
         self.config = config or Config.load()
         self._embedder = embedder
+        if generator is not None:
+            self.__dict__["generator"] = generator
+        if verifier is not None:
+            self.__dict__["verifier"] = verifier
 
     @functools.cached_property
     def embedder(self) -> Embedder:

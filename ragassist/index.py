@@ -53,6 +53,13 @@ class DenseIndex:
         if len(ids):
             self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
 
+    @property
+    def layout(self) -> str:
+        """The FAISS index type inside the id map, e.g. IndexFlatIP or IndexHNSWFlat."""
+        import faiss
+
+        return type(faiss.downcast_index(self.index.index)).__name__
+
     def search(self, query: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(id, cosine) of the k nearest chunks, best first."""
         if self.index.ntotal == 0:
