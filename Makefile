@@ -24,9 +24,10 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet --no-deps $(NODEPS)
 	touch $(STAMP)
 
-demo: install ## index the shipped corpus and ask it a sample question
+demo: install ## index the shipped corpus, search it, and ask it a question (answer verified)
 	$(VENV)/bin/ragassist index corpora/handbook
 	$(VENV)/bin/ragassist search "How does a diffusion model generate an image?" -k 3
+	$(VENV)/bin/ragassist ask "What does the encoder of a variational autoencoder output?"
 
 test: install ## run the default test suite (skips tests marked slow)
 	$(PY) -m pytest -q

@@ -16,6 +16,8 @@ from .corpora import corpus_sources, file_sources
 from .embed import Embedder, get_embedder
 from .errors import IndexStateError
 from .generate import Trace, TransformersGenerator
+from .image import is_image_request
+from .image_answer import answer_with_image
 from .index import SearchIndex
 from .indexer import Indexer, IndexReport, write_lock
 from .prompt import ABSTAIN, build_prompt, validate_question
@@ -91,7 +93,7 @@ class Assistant:
                 "or use another --index folder."
             )
 
-    # 1. indexing ----------------------------------------------------------------
+    # indexing -------------------------------------------------------------------
     def index(
         self,
         paths: Sequence[str | Path] = (),
@@ -135,7 +137,7 @@ class Assistant:
             if path.name != ".lock":
                 shutil.rmtree(path) if path.is_dir() else path.unlink()
 
-    # 2. retrieval ---------------------------------------------------------------
+    # retrieval ------------------------------------------------------------------
     def search(
         self, query: str, k: int | None = None, mode: str | None = None, source: str | None = None
     ) -> list[Hit]:
@@ -146,7 +148,7 @@ class Assistant:
             )
         return self.retriever.search(query, k, mode, source)  # type: ignore[arg-type]
 
-    # 3. answering ---------------------------------------------------------------
+    # answering ------------------------------------------------------------------
     @functools.cached_property
     def generator(self) -> TransformersGenerator:
         return TransformersGenerator(self.config.generate)
@@ -174,7 +176,12 @@ class Assistant:
         hits = self.search(text, k)
         result.hits, result.timings = hits, timings
         lap("retrieve")
-        # 3. nothing relevant enough: say so instead of answering from the model's memory
+        # 3. a request for a picture goes to the image model, conditioned on what the documents say
+        if is_image_request(text):
+            answer_with_image(result, hits, self.config.retrieve.min_relevance)
+            lap("image")
+            return result
+        # 4. nothing relevant enough: say so instead of answering from the model's memory
         best = max((h.dense_score or 0.0 for h in hits), default=0.0)
         if best < self.config.retrieve.min_relevance:
             return self._abstain(
@@ -183,7 +190,7 @@ class Assistant:
                 f"retrieve.min_relevance {self.config.retrieve.min_relevance:.2f}",
                 on_token,
             )
-        # 4. the prompt: numbered passages fenced as data, fitted to the model window
+        # 5. the prompt: numbered passages fenced as data, fitted to the model window
         gen = self.generator
         prompt = build_prompt(
             text,
@@ -195,23 +202,23 @@ class Assistant:
         )
         result.models["generator"] = gen.name
         lap("prompt")
-        # 5. generate, streaming each piece as it comes
+        # 6. generate, streaming each piece as it comes
         pieces = []
         for piece in gen.generate(prompt):
             pieces.append(piece)
             if on_token:
                 on_token(piece)
         lap("generate")
-        # 6. citations must point at passages that were retrieved
+        # 7. citations must point at passages that were retrieved
         checked = check_citations("".join(pieces).strip(), prompt.hits)
         result.text, result.citations = checked.text, checked.citations
         if checked.invalid:
             result.reason = f"removed citations to passages that do not exist: {checked.invalid}"
-        # 7. the model itself says the documents do not hold the answer
+        # 8. the model itself says the documents do not hold the answer
         if is_abstention(result.text):
             result.abstained, result.reason = True, "the model found no answer in the passages"
             return result
-        # 8. a second model checks every claim against the passages; the policy acts on it
+        # 9. a second model checks every claim against the passages; the policy acts on it
         if self.config.verify.enabled:
             self._verify(result, prompt.hits, gen.last_trace)
             lap("verify")
