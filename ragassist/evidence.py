@@ -1,0 +1,110 @@
+"""Evidence for a claim: the retrieved passages cut into windows and sentences, and the best of them.
+
+Long contexts are never cut: they are split into windows, the claim is matched against every
+window, and the signals are computed on the best few (SummaC: sentence-level matching then
+aggregation beats scoring a whole document at once).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .claims import split_sentences
+from .embed import Embedder
+from .signals import content_words
+from .types import Chunk, Hit, content_hash
+
+
+@dataclass(frozen=True)
+class Window:
+    """A piece of evidence no longer than the embedder reads, with where it came from."""
+
+    text: str
+    source: str  # "source (location)" as shown to the user
+    sentences: tuple[str, ...]
+
+
+@dataclass
+class EvidencePool:
+    """All windows of the evidence for one answer, embedded once and shared by its claims."""
+
+    windows: list[Window]
+    window_vecs: np.ndarray  # (n_windows, dim)
+    _sentence_vecs: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+def _label(chunk: Chunk) -> str:
+    return f"{chunk.source} ({chunk.location})" if chunk.location else chunk.source
+
+
+def windows_of(text: str, source: str, max_chars: int) -> list[Window]:
+    """Whole sentences grouped into windows of at most about max_chars characters."""
+    out: list[Window] = []
+    group: list[str] = []
+    size = 0
+    for s, e in split_sentences(text):
+        sentence = text[s:e]
+        while len(sentence) > max_chars:  # one huge "sentence" (a table, no punctuation)
+            head, sentence = sentence[:max_chars], sentence[max_chars:]
+            out.append(Window(head, source, (head,)))
+        if group and size + len(sentence) > max_chars:
+            out.append(Window(" ".join(group), source, tuple(group)))
+            group, size = [], 0
+        group.append(sentence)
+        size += len(sentence) + 1
+    if group:
+        out.append(Window(" ".join(group), source, tuple(group)))
+    return out
+
+
+def context_hits(context: str | Sequence[str], name: str = "context") -> list[Hit]:
+    """Wrap raw context text(s) as hits so any context can be verified like retrieved passages."""
+    texts = [context] if isinstance(context, str) else list(context)
+    hits = []
+    for i, text in enumerate(texts):
+        source = name if len(texts) == 1 else f"{name} {i + 1}"
+        cid = content_hash(f"{source}\x00{text}")
+        hits.append(Hit(Chunk(cid, source, source, "", 0, len(text), text), score=1.0))
+    return hits
+
+
+def build_pool(hits: Sequence[Hit], embedder: Embedder, max_chars: int) -> EvidencePool:
+    """Cut every hit into windows and embed them once."""
+    windows = [w for h in hits for w in windows_of(h.chunk.text, _label(h.chunk), max_chars)]
+    return EvidencePool(windows, embedder.embed([w.text for w in windows]))
+
+
+def _overlap(claim_words: set[str], text: str) -> float:
+    if not claim_words:
+        return 0.0
+    return len(claim_words & set(content_words(text))) / len(claim_words)
+
+
+def select(
+    pool: EvidencePool, claim: str, claim_vec: np.ndarray, embedder: Embedder, top: int
+) -> tuple[list[int], str, str, float]:
+    """(indices of the best windows in document order, best sentence, its source, its cosine).
+
+    Windows rank by cosine to the claim plus the share of the claim's content words they hold,
+    so a window naming the claim's entities wins even when phrased differently.
+    """
+    if not pool.windows:
+        return [], "", "", 0.0
+    words = set(content_words(claim))
+    sims = pool.window_vecs @ claim_vec
+    rank = [float(sims[i]) + _overlap(words, w.text) for i, w in enumerate(pool.windows)]
+    best = sorted(np.argsort(rank)[::-1][:top].tolist())
+    best_sentence, best_source, best_cos, best_score = "", "", 0.0, -np.inf
+    for i in best:
+        if i not in pool._sentence_vecs:
+            pool._sentence_vecs[i] = embedder.embed(list(pool.windows[i].sentences))
+        cos = pool._sentence_vecs[i] @ claim_vec
+        for j, sentence in enumerate(pool.windows[i].sentences):
+            score = float(cos[j]) + _overlap(words, sentence)
+            if score > best_score:
+                best_sentence, best_source = sentence, pool.windows[i].source
+                best_cos, best_score = float(cos[j]), score
+    return best, best_sentence, best_source, best_cos

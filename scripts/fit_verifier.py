@@ -1,0 +1,123 @@
+"""Fit the verifier's fusion models on HaluEval rows 0-7999 and write ragassist/data/fusion.json.
+
+    python scripts/fit_verifier.py [--cache DIR] [--rows N] [--judge-rows N] [--seed 0]
+
+Signals are computed with the verifier itself (judge off) and cached as JSONL under --cache, so
+a rerun only fits. Judge signals are read from the same cache (judge_<task>_train.jsonl) and
+computed for --judge-rows rows per task when missing. Held-out rows (8000-9999) are never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from ragassist.config import VerifyConfig
+from ragassist.embed import set_offline
+from ragassist.evaluation.halueval import TASKS, auroc, cached_judge, cached_signals, fit_rows
+from ragassist.fusion import FUSION_PATH, FusionModel, fit, save_models
+from ragassist.judge import JUDGE_SIGNALS
+from ragassist.verify import Verifier
+
+# length-free signals only: answer length and counts of words are left out on purpose
+CHEAP = (
+    "word_coverage",
+    "token_coverage",
+    "number_coverage",
+    "entity_coverage",
+    "bigram_coverage",
+    "longest_run",
+    "verbatim",
+    "fresh_coverage",
+    "question_overlap",
+    "negation_mismatch",
+    "min_sentence_coverage",
+    "sentence_similarity",
+    "window_similarity",
+    "sentence_coverage",
+)
+ROWS = {"qa": 600, "dialogue": 600, "summarization": 300}
+JUDGE_ROWS = {"qa": 150, "dialogue": 150, "summarization": 100}
+
+
+def cross_validated(rows: list[dict], features: tuple[str, ...], seed: int) -> np.ndarray:
+    """Out-of-fold probabilities (5 folds by row, so both answers of a row share a fold)."""
+    row_ids = sorted({r["row"] for r in rows})
+    rng = np.random.default_rng(seed)
+    fold_of = dict(zip(row_ids, rng.permutation(len(row_ids)) % 5, strict=True))
+    out = np.zeros(len(rows))
+    for k in range(5):
+        train = [r for r in rows if fold_of[r["row"]] != k]
+        model = fit(train, [r["label"] for r in train], features, seed)
+        for i, r in enumerate(rows):
+            if fold_of[r["row"]] == k:
+                out[i] = model.probability(r)
+    return out
+
+
+def fit_profile(name: str, rows: list[dict], features: tuple[str, ...], seed: int) -> FusionModel:
+    """Fit one model and record its out-of-fold AUROC on the training rows in its metadata."""
+    labels = [r["label"] for r in rows]
+    oof = cross_validated(rows, features, seed)
+    meta = {
+        "profile": name,
+        "tasks": sorted({r["task"] for r in rows}),
+        "rows": f"HaluEval train rows (0-7999), {len({(r['task'], r['row']) for r in rows})} rows",
+        "cv_auroc": round(auroc(labels, oof.tolist()), 4),
+    }
+    model = fit(rows, labels, features, seed, meta=meta)
+    logging.info("%s: %d pairs, cv AUROC %.3f", name, len(rows), meta["cv_auroc"])
+    return model
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--cache", type=Path, default=Path("/tmp/ragassist-verifier-cache"))
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply the row counts")
+    ap.add_argument("--no-judge", action="store_true", help="fit only the cheap-signal models")
+    ap.add_argument("--tasks", nargs="*", default=list(TASKS), choices=TASKS)
+    ap.add_argument("--out", type=Path, default=FUSION_PATH)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    set_offline()
+    verifier = Verifier(VerifyConfig(judge=False), fusion=FusionModel((), (), (), (), 0.0, 0.5))
+    judge = None
+    if not args.no_judge:
+        from ragassist.judge import LMJudge
+
+        judge = LMJudge()
+    models: dict[str, FusionModel] = {}
+    pooled: list[dict] = []
+    pooled_judge: list[dict] = []
+    for task in args.tasks:
+        rows = cached_signals(
+            verifier, task, "train", fit_rows(task, int(ROWS[task] * args.scale)), args.cache
+        )
+        models[task] = fit_profile(task, rows, CHEAP, args.seed)
+        pooled += rows
+        if judge is None:
+            continue
+        judge_rows = sorted({r["row"] for r in rows})[: int(JUDGE_ROWS[task] * args.scale)]
+        js = cached_judge(judge, task, "train", judge_rows, args.cache)
+        with_judge = [
+            {**r, **js[(r["row"], r["label"])]} for r in rows if (r["row"], r["label"]) in js
+        ]
+        models[f"{task}+judge"] = fit_profile(
+            f"{task}+judge", with_judge, CHEAP + JUDGE_SIGNALS, args.seed
+        )
+        pooled_judge += with_judge
+    models["general"] = fit_profile("general", pooled, CHEAP, args.seed)
+    if pooled_judge:
+        models["general+judge"] = fit_profile(
+            "general+judge", pooled_judge, CHEAP + JUDGE_SIGNALS, args.seed
+        )
+    save_models(models, args.out)
+    logging.info("wrote %s", args.out)
+
+
+if __name__ == "__main__":
+    main()
