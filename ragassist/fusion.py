@@ -66,10 +66,12 @@ def fit(
     c: float = 1.0,
     flag_rate_on_supported: float = 0.10,
     meta: dict[str, Any] | None = None,
+    weights: Sequence[float] | None = None,
 ) -> FusionModel:
     """Fit the fusion on training rows; the threshold flags `flag_rate_on_supported` of label-1 rows.
 
-    Deterministic: same rows, labels and seed give identical parameters.
+    Deterministic: same rows, labels and seed give identical parameters. `weights` (one per
+    row) let pairs where a shortcut says nothing count more.
     """
     from sklearn.linear_model import LogisticRegression
 
@@ -80,7 +82,7 @@ def fit(
     mean = x.mean(0)
     scale = np.where(x.std(0) > 1e-9, x.std(0), 1.0)
     model = LogisticRegression(C=c, max_iter=5000, random_state=seed)
-    model.fit((x - mean) / scale, y)
+    model.fit((x - mean) / scale, y, sample_weight=None if weights is None else np.asarray(weights))
     z = model.decision_function((x - mean) / scale)
     p = 1.0 / (1.0 + np.exp(-z))
     threshold = float(np.quantile(p[y == 1], flag_rate_on_supported))
