@@ -40,8 +40,16 @@ def verify_config_of(ctx: RunContext, profile: str | None = None) -> Any:
     """The run's VerifyConfig, with the fusion profile of a HaluEval task when given."""
     section = getattr(ctx.config, "verify", None)
     if section is not None and profile is not None:
-        section = dataclasses.replace(section, profile=profile)
+        section = dataclasses.replace(section, profile=fitted_profile(profile))
     return section
+
+
+def fitted_profile(task: str) -> str:
+    """The task's own fusion profile when one is fitted, else 'general'."""
+    from ..fusion import FUSION_PATH, load_models
+
+    fitted = load_models(FUSION_PATH) if FUSION_PATH.exists() else {}
+    return task if task in fitted or f"{task}+judge" in fitted else "general"
 
 
 def threshold_of(ctx: RunContext, profile: str | None = None) -> float:
@@ -56,7 +64,9 @@ def scorer_of(ctx: RunContext) -> AnswerScorer:
     injected = ctx.extras.get("scorer")
     if injected is not None:
         return injected
-    return VerifierScorer(make_verifier(verify_config_of(ctx), ctx.extras.get("embedder")))
+    scorer = VerifierScorer(make_verifier(verify_config_of(ctx), ctx.extras.get("embedder")))
+    scorer.score("Paris is in France.", "Paris is the capital of France.")  # load models now
+    return scorer
 
 
 def scorer_identity(ctx: RunContext) -> dict[str, Any]:
@@ -252,7 +262,9 @@ class HaluEvalSuite:
         identity = {
             "data": file_sha256(halueval.data_path(self.task)),
             "split": f"heldout rows {halueval.HELDOUT_START}-{halueval.N_ROWS - 1}",
-            "verify_profile": self.task,
+            "verify_profile": fitted_profile(self.task)
+            if ctx.extras.get("scorer") is None
+            else None,
             **scorer_identity(ctx),
         }
         return Plan(items, identity)
@@ -262,6 +274,8 @@ class HaluEvalSuite:
         verifier = None
         if injected is None:
             verifier = make_verifier(verify_config_of(ctx, self.task), ctx.extras.get("embedder"))
+            # warm up on a training row, so model loading counts as setup, not as item time
+            halueval.score_pairs(verifier, halueval.load_pairs(self.task, "train", limit=1))
 
         def score(item: dict[str, Any]) -> dict[str, Any]:
             pairs = [halueval.Pair(**p) for p in item["pairs"]]
@@ -288,7 +302,9 @@ class HaluEvalSuite:
         out = detection_tables(answers, t)
         out["pairs"] = {"rows": len(rows), "pairwise_accuracy": pairwise_accuracy(rows)}
         plot_files = detection_plots(answers, ctx.out)
+        profile = verify_config_of(ctx, self.task)
         notes = [
+            f"Verifier fusion profile: {getattr(profile, 'profile', 'n/a')}; flag threshold {t:.3f}.",
             "Label 1 = hallucinated. Scores are oriented so that higher = supported; AUROC is for "
             "detecting the hallucinated answer. A single signal below 0.5 points the other way.",
         ]
