@@ -157,7 +157,7 @@ class VerifyFileSuite:
         if ctx.options.file is None:
             raise InputError("verify-file needs --file FILE, a JSONL of {context, answer[, label]}")
         rows = read_verify_file(ctx.options.file)
-        chosen = sorted(sample_indices(len(rows), ctx.n, ctx.options.seed))
+        chosen = sample_indices(len(rows), ctx.n, ctx.options.seed)
         identity = {"file": file_sha256(ctx.options.file), **scorer_identity(ctx)}
         return Plan([rows[i] for i in chosen], identity)
 
@@ -250,7 +250,7 @@ class HaluEvalSuite:
         for pair in pairs:
             by_row.setdefault(pair.row, []).append(pair)
         rows = sorted(by_row)
-        chosen = sorted(rows[i] for i in sample_indices(len(rows), ctx.n, ctx.options.seed))
+        chosen = [rows[i] for i in sample_indices(len(rows), ctx.n, ctx.options.seed)]
         items = [
             {
                 "id": f"{self.task}-{row}",

@@ -175,7 +175,7 @@ class RagHaluEvalSuite:
             path = corpus / name
             if not path.exists() or path.read_text(encoding="utf-8") != knowledge:
                 path.write_text(knowledge, encoding="utf-8")
-        chosen = sorted(held[j] for j in sample_indices(len(held), ctx.n, ctx.options.seed))
+        chosen = [held[j] for j in sample_indices(len(held), ctx.n, ctx.options.seed)]
         items = [
             {
                 "id": f"qa-{i}",
@@ -280,7 +280,7 @@ class RagCorpusSuite:
                 f"--docs {docs} is neither a folder nor a built-in corpus ({', '.join(CORPORA)})"
             )
         rows = read_questions(questions)
-        chosen = sorted(sample_indices(len(rows), ctx.n, ctx.options.seed))
+        chosen = sample_indices(len(rows), ctx.n, ctx.options.seed)
         identity = {
             "docs": docs_identity(str(docs), CORPORA),
             "questions": file_sha256(questions),
