@@ -160,7 +160,7 @@ class RagHaluEvalSuite:
 
     name = "rag-halueval"
     summary = "end to end over the held-out HaluEval-QA passages"
-    default_n: int | None = 50
+    default_n: int | None = 15  # generation takes about a minute a question on a shared CPU
 
     def plan(self, ctx: RunContext) -> Plan:
         rows = halueval.load_rows("qa")
