@@ -280,6 +280,7 @@ class HaluEvalSuite:
         def score(item: dict[str, Any]) -> dict[str, Any]:
             pairs = [halueval.Pair(**p) for p in item["pairs"]]
             if verifier is None:  # an injected scorer judges each answer on its own
+                assert injected is not None
                 scored = [score_answer(injected, p.answer, p.context, p.question) for p in pairs]
             else:  # the verifier's own HaluEval path: each answer judged as one claim
                 scored = [
