@@ -251,6 +251,9 @@ class HaluEvalSuite:
             by_row.setdefault(pair.row, []).append(pair)
         rows = sorted(by_row)
         chosen = [rows[i] for i in sample_indices(len(rows), ctx.n, ctx.options.seed)]
+        if self.task == "qa":  # every length-matched row too: only ~112 of 2,000, rare in a sample
+            matched = {p.row for p in halueval.length_matched(pairs)}
+            chosen += sorted(matched - set(chosen))
         items = [
             {
                 "id": f"{self.task}-{row}",
@@ -299,6 +302,9 @@ class HaluEvalSuite:
 
     def summarize(self, rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
         t = threshold_of(ctx, self.task)
+        held = list(halueval.rows_of("heldout"))
+        sampled = {held[i] for i in sample_indices(len(held), ctx.n, ctx.options.seed)}
+        all_rows, rows = rows, [r for r in rows if r["row"] in sampled]
         answers = [a for r in rows for a in r["answers"]]
         out = detection_tables(answers, t)
         out["pairs"] = {"rows": len(rows), "pairwise_accuracy": pairwise_accuracy(rows)}
@@ -311,7 +317,7 @@ class HaluEvalSuite:
         ]
         if self.task == "qa":
             matched = [
-                r for r in rows if abs(r["answers"][0]["words"] - r["answers"][1]["words"]) <= 1
+                r for r in all_rows if abs(r["answers"][0]["words"] - r["answers"][1]["words"]) <= 1
             ]
             matched_answers = [a for r in matched for a in r["answers"]]
             if matched_answers:
@@ -326,7 +332,10 @@ class HaluEvalSuite:
                         {"verifier": 1 - np.array([a["probability"] for a in matched_answers])},
                     )
                 )
-            notes.append("Length-matched pairs: rows whose two answers differ by at most one word.")
+            notes.append(
+                "Length-matched pairs: every held-out row whose two answers differ by at most one "
+                "word (scored in addition to the sample; the main table covers the sample only)."
+            )
         return Summary(out, plot_files, scorer_models(ctx), notes)
 
 
