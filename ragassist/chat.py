@@ -219,7 +219,7 @@ class Conversation:
                 gen.config,
                 max_new_tokens=self.config.rewrite_tokens,
                 temperature=0.0,
-                stop=("\n",),
+                stop=("\n", "?"),  # one question, nothing after it
                 repetition_penalty=1.0,
             )
             self._rewriter = TransformersGenerator(cfg, model=gen.model, tokenizer=gen.tokenizer)
@@ -301,6 +301,8 @@ def check_rewrite(output: str, history: Sequence[str], question: str) -> str:
         return "echoes the prompt"
     if len(output) > 2 * len(question) + 120:
         return "too long"
+    if not output.endswith("?"):
+        return "not a question"
     said = set(content_words(" ".join(history)))
     asked = set(content_words(question))
     new = [w for w in content_words(output) if w not in asked]
@@ -321,6 +323,8 @@ def llm_rewrite(generator: Any, history: Sequence[str], question: str) -> tuple[
         rewrite_messages(history, question), tokenize=False, add_generation_prompt=True
     )
     output = " ".join(generator.complete(prompt).split())
+    if getattr(generator, "last_trace", None) and generator.last_trace.stop_reason == "stop:?":
+        output += "?"
     return output, check_rewrite(output, history, question)
 
 

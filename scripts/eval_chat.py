@@ -55,6 +55,7 @@ def run_method(
         for turn in conv["turns"][:-1]:
             chat.retrieve(turn, k)
         last = chat.retrieve(conv["turns"][-1], k)
+        print(f"  {method}: {last.rewrite.query}", file=sys.stderr, flush=True)
         rows.append(
             {
                 "turns": conv["turns"],
@@ -76,6 +77,7 @@ def run_method(
         chat = Conversation(assistant, ChatConfig(rewrite=method))  # type: ignore[arg-type]
         chat.retrieve(other["turns"][0], k)
         turn = chat.retrieve(q["question"], k)
+        print(f"  {method} control: {turn.rewrite.query}", file=sys.stderr, flush=True)
         ctrl_rows.append(
             {
                 "before": other["turns"][0],
@@ -168,6 +170,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--methods", default=",".join(REWRITE_METHODS))
     parser.add_argument("--k", type=int, default=5)
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the methods of the existing report.json that this run does not measure",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     set_offline()
@@ -193,7 +200,16 @@ def main() -> int:
                 f"{result['seconds']:.1f} s",
                 flush=True,
             )
+            result["command"] = command
             results.append(result)
+    if args.merge and (OUT / "report.json").exists():
+        old = json.loads((OUT / "report.json").read_text())
+        done = {r["method"] for r in results}
+        if old["k"] == args.k:
+            kept = [
+                {"command": old["command"], **r} for r in old["methods"] if r["method"] not in done
+            ]
+            results = sorted(kept + results, key=lambda r: REWRITE_METHODS.index(r["method"]))
     # the default: best follow-up recall that keeps the control, then the cheapest
     cost = {m: i for i, m in enumerate(["none", "cues", "cues+relevance", "last-turn", "llm"])}
     baseline = next((r for r in results if r["method"] == "none"), None)
@@ -202,7 +218,8 @@ def main() -> int:
     ]
     best = max(eligible, key=lambda r: (r["hits"], r["control_hits"], -cost.get(r["method"], 9)))
     print(f"default: {best['method']}")
-    write_report(results, args.k, command, report.chunks_total, best["method"])
+    commands = list(dict.fromkeys(r.get("command", command) for r in results))
+    write_report(results, args.k, " and ".join(commands), report.chunks_total, best["method"])
     return 0
 
 

@@ -142,6 +142,9 @@ def test_check_rewrite_accepts_sane_and_rejects_broken_outputs() -> None:
     assert "nowhere" in check_rewrite(
         "Who designed the banana spaceship rocket?", history, "Who designed it?"
     )
+    assert check_rewrite("The Eiffel Tower was designed.", history, "Who designed it?") == (
+        "not a question"
+    )
     assert "echoes" in check_rewrite("Follow-up: Who designed it?", history, "Who designed it?")
     messages = rewrite_messages(history, "Who designed it?")
     assert messages[0]["role"] == "system" and "Eiffel Tower?" in messages[-1]["content"]
