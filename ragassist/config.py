@@ -104,11 +104,11 @@ class GenerateConfig:
     temperature: float = 0.0  # 0 means greedy decoding (reproducible); above 0 samples
     top_p: float = 1.0  # nucleus sampling mass, used only when temperature > 0
     repetition_penalty: float = 1.0  # >1 discourages repeating tokens (1.0 = off)
-    stop: tuple[str, ...] = ()  # extra stop sequences, besides the model's end-of-turn token
+    stop: tuple[str, ...] = ("\nQuestion:",)  # stop sequences besides end-of-turn (echoed prompts)
     dtype: GenerateDtype = (
         "bfloat16"  # bfloat16 is faster on CPUs with AVX512-BF16 (bench/generate.py)
     )
-    threads: int = 0  # torch intra-op threads; 0 leaves torch's default
+    threads: int = 1  # torch threads while generating (0 = torch default); 1 won on busy CPUs
     context_tokens: int = 2048  # prompt budget in tokens, capped by the model's own window
     max_question_tokens: int = 256  # longer questions are refused, not cut
     seed: int = 0  # sampling seed, used only when temperature > 0
