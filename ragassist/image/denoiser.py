@@ -24,6 +24,9 @@ class DenoiserConfig:
     emb_dim: int = 192  # size of the mixed timestep + caption vector
     cond_dropout: float = 0.15  # share of training captions replaced by "no caption"
     groups: int = 8  # GroupNorm groups
+    cond_maps: int = (
+        4  # 8x8 maps projected from the caption and stacked onto the input, for "where"
+    )
 
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
@@ -32,6 +35,13 @@ def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
     freqs = torch.exp(-math.log(10000.0) * torch.arange(half, dtype=torch.float32) / half)
     args = t.float()[:, None] * freqs[None]
     return torch.cat([torch.cos(args), torch.sin(args)], dim=1)
+
+
+def _coordinates(size: int) -> torch.Tensor:
+    """(1, 2, size, size): x and y of each cell, from -1 to 1."""
+    axis = torch.linspace(-1, 1, size)
+    ys, xs = torch.meshgrid(axis, axis, indexing="ij")
+    return torch.stack([xs, ys])[None]
 
 
 class ResBlock(nn.Module):
@@ -61,9 +71,17 @@ class Denoiser(nn.Module):
         super().__init__()
         self.config = config
         c, e, g = config.width, config.emb_dim, config.groups
+        # Captions' embeddings differ from each other by little: the trainer sets these to the mean
+        # and spread of the training captions, so what tells them apart is of order one.
+        self.register_buffer("cond_mean", torch.zeros(config.cond_dim))
+        self.register_buffer("cond_std", torch.ones(config.cond_dim))
         self.time_mlp = nn.Sequential(nn.Linear(64, e), nn.SiLU(), nn.Linear(e, e))
         self.cond_mlp = nn.Sequential(nn.Linear(config.cond_dim, e), nn.SiLU(), nn.Linear(e, e))
-        self.conv_in = nn.Conv2d(config.latent_channels, c, 3, padding=1)
+        # FiLM alone is the same at every pixel: the caption also writes spatial maps, and two
+        # coordinate channels tell the convolutions where they are, so "top left" can be placed.
+        self.cond_to_maps = nn.Linear(config.cond_dim, config.cond_maps * 64)
+        self.register_buffer("coords", _coordinates(8), persistent=False)
+        self.conv_in = nn.Conv2d(config.latent_channels + config.cond_maps + 2, c, 3, padding=1)
         self.down1 = ResBlock(c, c, e, g)  # 8x8
         self.down2 = ResBlock(c, 2 * c, e, g)  # 4x4, after the strided conv
         self.downsample = nn.Conv2d(c, c, 3, stride=2, padding=1)
@@ -75,8 +93,11 @@ class Denoiser(nn.Module):
 
     def forward(self, x: torch.Tensor, t: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """x: (n, z, 8, 8); t: (n,) integer timesteps; cond: (n, cond_dim), zeros = no caption."""
+        cond = (cond - self.cond_mean) / self.cond_std  # the zero "no caption" vector stays apart
         emb = F.silu(self.time_mlp(timestep_embedding(t, 64)) + self.cond_mlp(cond))
-        h1 = self.down1(self.conv_in(x), emb)  # (n, c, 8, 8)
+        maps = self.cond_to_maps(cond).view(-1, self.config.cond_maps, 8, 8)
+        coords = self.coords.expand(x.shape[0], -1, -1, -1)
+        h1 = self.down1(self.conv_in(torch.cat([x, maps, coords], dim=1)), emb)  # (n, c, 8, 8)
         h2 = self.down2(self.downsample(h1), emb)  # (n, 2c, 4, 4)
         h = self.mid(h2, emb)
         h = self.up1(torch.cat([h, h2], dim=1), emb)  # (n, 2c, 4, 4)

@@ -24,7 +24,7 @@ from .captions import (
     train_combinations,
 )
 from .checkpoint import WEIGHTS_DIR, load_model, read_meta
-from .data import load_digits_32, make_shapes, pixel_colour
+from .data import digit_captions, load_digits_32, make_shapes, pixel_colour
 from .gan import GANConfig, Generator, gan_sample
 from .judge import ImageJudge
 from .metrics import (
@@ -227,6 +227,24 @@ def _judge_ceiling(judge: ImageJudge, n: int, seed: int, folder: Path) -> dict:
     return out
 
 
+def _digits_suite(n: int, seed: int, folder: Path, steps: int, guidance: float) -> dict | None:
+    """Adherence of the digits model, judged by the digits judge (when digits weights are shipped)."""
+    digits_folder = folder.parent / "digits"
+    if not (digits_folder / "denoiser.safetensors").exists():
+        return None
+    pipe, judge = load_pipeline(digits_folder), load_judge(digits_folder)
+    labels = np.arange(n) % 10
+    out = {}
+    for name, heldout in (("training_phrasings", False), ("heldout_phrasings", True)):
+        prompts = digit_captions(labels, seed=seed + 5, heldout=heldout)
+        images = pipe(prompts, steps=steps, guidance=guidance, seed=seed)
+        out[name] = adherence(judge, images, [{"digit": str(d)} for d in labels])
+        out[name]["n"] = n
+        out.setdefault("examples", []).extend(images[:10])
+    out["examples"] = np.stack(out["examples"][:10])
+    return out
+
+
 def run_image_eval(
     n: int,
     seed: int,
@@ -254,6 +272,10 @@ def run_image_eval(
         fam["diversity_same_prompt"],
         fam["diversity_prompts"],
     )
+    digits = _digits_suite(n, seed, folder, steps, guidance)
+    if digits is not None:
+        fam["examples"]["digits model"] = digits.pop("examples")
+        report["digits"] = digits
     for name in ("vae", "denoiser", "judge", "gan"):
         if (folder / f"{name}.json").exists():
             meta = read_meta(folder, name)

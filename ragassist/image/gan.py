@@ -20,7 +20,9 @@ from torch import nn
 from tqdm import tqdm
 
 from ..embed import get_embedder, set_offline
+from .captions import train_combinations
 from .checkpoint import load_model, save_model
+from .data import make_shapes
 from .judge import ImageJudge, JudgeConfig, JudgeNet
 from .sources import DataName, DataSource, sample_indices
 
@@ -114,6 +116,8 @@ def train_gan(cfg: GANTrainConfig, out: Path) -> float:
     start = time.monotonic()
     if (out / "gan.safetensors").exists():
         return 0.0
+    if cfg.data != "shapes":
+        raise ValueError(f"data given as {cfg.data!r}: the GAN baseline is trained on shapes only")
     set_offline()
     source = DataSource(cfg.data, cfg.seed)
     pool = source.caption_pool(cfg.pool_size)
@@ -123,11 +127,8 @@ def train_gan(cfg: GANTrainConfig, out: Path) -> float:
     cond_all = torch.from_numpy(table[[row[c] for c in pool.captions]]).float()
     images = torch.from_numpy(pool.images)
     judge = ImageJudge(load_model(JudgeNet, JudgeConfig, out, "judge")[0])
-    probe_idx = np.arange(256)  # full captions are not needed: the judge checks every attribute
-    probe_cond, probe_labels = (
-        cond_all[probe_idx].numpy(),
-        {k: v[probe_idx] for k, v in pool.labels.items()},
-    )
+    probe = make_shapes(256, seed=cfg.seed + 31, combos=train_combinations(), full_captions=True)
+    probe_cond, probe_labels = get_embedder().embed(probe.captions), probe.labels
     torch.manual_seed(cfg.seed + 3)
     config = GANConfig(cond_dim=cond_all.shape[1])
     gen, disc = Generator(config), Discriminator(config)

@@ -26,7 +26,8 @@ def write_samples_png(samples: dict, families: dict, path: Path) -> None:
     captions = families["example_captions"]
     for name, images in families["examples"].items():
         if images is not None:
-            rows.append((name, captions if name != "VAE alone" else [""] * 8, images))
+            labels = {"VAE alone": [""] * 8, "digits model": [str(d) for d in range(10)]}
+            rows.append((name, labels.get(name, captions), images[:8]))
     fig, axes = plt.subplots(len(rows), 8, figsize=(16, 2.3 * len(rows)))
     for r, (name, prompts, images) in enumerate(rows):
         for c in range(8):
@@ -130,6 +131,13 @@ def write_report(report: dict, samples: dict, families: dict, out_dir: Path) -> 
         + ", ".join(f"{k} {v:.2f}" for k, v in div.items()),
         "",
     ]
+    if "digits" in report:
+        lines += ['## Digits model ("a handwritten 7")', ""]
+        for name, r in report["digits"].items():
+            lines.append(
+                f"- {name.replace('_', ' ')}: judged digit correct {_pct(r['digit'])} of {r['n']}"
+            )
+        lines.append("")
     lines += _training_section(report.get("training", {}))
     lines += ["", "![samples](samples.png)", ""]
     (out_dir / "report.md").write_text("\n".join(lines))

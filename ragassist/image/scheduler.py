@@ -23,8 +23,11 @@ class SchedulerConfig:
     beta_schedule: BetaSchedule = "squaredcos_cap_v2"  # how the noise variance grows with t
     beta_start: float = 1e-4  # first beta of the linear schedule
     beta_end: float = 0.02  # last beta of the linear schedule
-    prediction_type: PredictionType = "epsilon"  # what the model predicts from a noisy sample
+    # v = sqrt(abar) noise - sqrt(1 - abar) x_0: unlike epsilon, it must learn x_0 at high noise,
+    # which is where the caption decides shape, colour and place
+    prediction_type: PredictionType = "v_prediction"
     timestep_spacing: Spacing = "trailing"  # "trailing" starts DDIM at t = T-1, best for few steps
+    clip_sample: float = 0.0  # clamp the predicted x_0 to [-clip_sample, clip_sample]; 0 = off
 
     def __post_init__(self) -> None:
         for name, literal in (
@@ -170,6 +173,10 @@ class DDIMScheduler(DDPMScheduler):
     ) -> torch.Tensor:
         """x_t -> x_prev with eta = 0: re-noise the predicted x_0 to the previous level."""
         x0, eps = self.split_prediction(model_output, t, sample)
+        if self.config.clip_sample > 0:  # keep x_0 in range, and the noise consistent with it
+            x0 = x0.clamp(-self.config.clip_sample, self.config.clip_sample)
+            abar = self.alphas_cumprod[t].item()
+            eps = (sample - math.sqrt(abar) * x0) / math.sqrt(1 - abar)
         prev = self.previous_timestep(t)
         abar_prev = self.alphas_cumprod[prev].item() if prev >= 0 else 1.0
         return math.sqrt(abar_prev) * x0 + math.sqrt(1 - abar_prev) * eps

@@ -39,9 +39,9 @@ class TrainConfig:
     vae_batch: int = 32
     vae_lr: float = 2e-3  # the VAE's peak learning rate
     pool_size: int = 12_000  # captioned images encoded once for the denoiser
-    denoiser_steps: int = 2_000  # denoiser optimiser steps
+    denoiser_steps: int = 3_000  # denoiser optimiser steps
     denoiser_batch: int = 128
-    judge_steps: int = 400  # judge optimiser steps
+    judge_steps: int = 1_000  # judge optimiser steps
     judge_batch: int = 128
     judge_pool: int = 12_000  # labelled images for the judge
     lr: float = 1e-3  # peak learning rate (cosine decay after a short warm-up)
@@ -131,7 +131,7 @@ def train_vae(cfg: TrainConfig, source: DataSource, out: Path, deadline: float) 
 
     def step_fn(step: int) -> tuple[torch.Tensor, dict[str, float]]:
         gen.manual_seed(cfg.seed * 31 + step)
-        images = torch.from_numpy(source.vae_batch(step, cfg.vae_batch))
+        images = torch.from_numpy(source.vae_batch(step, cfg.vae_batch, cfg.pool_size))
         return vae.loss(images, generator=gen)
 
     vae.train()
@@ -167,6 +167,8 @@ def train_denoiser(
     cond_all = torch.from_numpy(table[[row[c] for c in pool.captions]]).float()
     torch.manual_seed(cfg.seed + 1)
     denoiser = Denoiser(DenoiserConfig(cond_dim=cond_all.shape[1]))
+    denoiser.cond_mean.copy_(torch.from_numpy(table.mean(axis=0)))
+    denoiser.cond_std.copy_(torch.from_numpy(table.std(axis=0) + 1e-3))
     ema = copy.deepcopy(denoiser).requires_grad_(False)
     scheduler = DDPMScheduler(SchedulerConfig())
     gen = torch.Generator()

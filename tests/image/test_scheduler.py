@@ -45,14 +45,15 @@ def test_true_prediction_recovers_sample_and_noise(kind: str, known) -> None:
         torch.testing.assert_close(eps_hat, noise)
 
 
-def test_ddim_with_true_noise_walks_the_forward_process_back_to_x0(known) -> None:
+@pytest.mark.parametrize("kind", ["epsilon", "sample", "v_prediction"])
+def test_ddim_with_a_perfect_model_walks_the_forward_process_back_to_x0(kind: str, known) -> None:
     x0, noise = known
-    s = DDIMScheduler()
+    s = DDIMScheduler(SchedulerConfig(prediction_type=kind))
     steps = s.set_timesteps(10)
     assert steps[0] == 999 and len(steps) == 10 and (steps[1:] < steps[:-1]).all()
     x = s.add_noise(x0, noise, torch.full((3,), int(steps[0])))
     for t in steps.tolist():
-        x = s.step(noise, t, x)  # a perfect epsilon-model
+        x = s.step(s.training_target(x0, noise, torch.full((3,), t)), t, x)
         prev = s.previous_timestep(t)
         expected = x0 if prev < 0 else s.add_noise(x0, noise, torch.full((3,), prev))
         torch.testing.assert_close(x, expected)
@@ -61,9 +62,18 @@ def test_ddim_with_true_noise_walks_the_forward_process_back_to_x0(known) -> Non
 
 def test_ddpm_last_step_is_exact(known) -> None:
     x0, noise = known
-    s = DDPMScheduler()
+    s = DDPMScheduler(SchedulerConfig(prediction_type="epsilon"))
     x1 = s.add_noise(x0, noise, torch.zeros(3, dtype=torch.long))
     torch.testing.assert_close(s.step(noise, 0, x1), x0)
+
+
+def test_clipping_bounds_the_predicted_sample(known) -> None:
+    x0, noise = known
+    s = DDIMScheduler(SchedulerConfig(prediction_type="sample", clip_sample=0.5))
+    s.set_timesteps(4)
+    t = int(s.timesteps[-1])
+    out = s.step(x0 * 10, t, s.add_noise(x0, noise, torch.full((3,), t)))
+    assert out.abs().max() <= 0.5 + 1e-9  # the last step returns the clipped x_0
 
 
 def test_errors_teach() -> None:
