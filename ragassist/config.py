@@ -133,7 +133,7 @@ VerifyProfile = Literal["qa", "dialogue", "summarization", "general"]
 class VerifyConfig:
     enabled: bool = True  # split the answer into claims and check each against the evidence
     policy: VerifyPolicy = "flag"  # flag: mark claims; strict: drop flagged claims; abstain: refuse below abstain_below
-    profile: VerifyProfile = "qa"  # which fitted fusion model (ragassist/data/fusion.json) turns signals into a probability
+    profile: VerifyProfile = "general"  # which fitted fusion (ragassist/data/fusion.json) makes the probability; general = sentence claims
     judge: bool = True  # ask the second model (judge_model) too; off = cheap signals only
     judge_model: str = (
         "qwen2.5-0.5b"  # the judge LM: a ragassist.models name, different from the generator

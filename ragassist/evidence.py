@@ -27,13 +27,33 @@ class Window:
     sentences: tuple[str, ...]
 
 
+PREFILTER = 16  # windows embedded per claim: the ones sharing most content words with it
+
+
 @dataclass
 class EvidencePool:
-    """All windows of the evidence for one answer, embedded once and shared by its claims."""
+    """All windows of the evidence for one answer; embeddings are computed once, when needed."""
 
     windows: list[Window]
-    window_vecs: np.ndarray  # (n_windows, dim)
+    embedder: Embedder
+    _window_vecs: dict[int, np.ndarray] = field(default_factory=dict)
     _sentence_vecs: dict[int, np.ndarray] = field(default_factory=dict)
+    _words: dict[int, set[str]] = field(default_factory=dict)
+
+    def window_vecs(self, idx: Sequence[int]) -> np.ndarray:
+        """Embeddings of the given windows, computing only the missing ones."""
+        todo = [i for i in idx if i not in self._window_vecs]
+        if todo:
+            for i, v in zip(
+                todo, self.embedder.embed([self.windows[i].text for i in todo]), strict=True
+            ):
+                self._window_vecs[i] = v
+        return np.stack([self._window_vecs[i] for i in idx]) if idx else np.zeros((0, 1))
+
+    def words(self, i: int) -> set[str]:
+        if i not in self._words:
+            self._words[i] = set(content_words(self.windows[i].text))
+        return self._words[i]
 
 
 def _label(chunk: Chunk) -> str:
@@ -72,9 +92,9 @@ def context_hits(context: str | Sequence[str], name: str = "context") -> list[Hi
 
 
 def build_pool(hits: Sequence[Hit], embedder: Embedder, max_chars: int) -> EvidencePool:
-    """Cut every hit into windows and embed them once."""
+    """Cut every hit into windows (embedded later, only those a claim may need)."""
     windows = [w for h in hits for w in windows_of(h.chunk.text, _label(h.chunk), max_chars)]
-    return EvidencePool(windows, embedder.embed([w.text for w in windows]))
+    return EvidencePool(windows, embedder)
 
 
 def _overlap(claim_words: set[str], text: str) -> float:
@@ -85,18 +105,24 @@ def _overlap(claim_words: set[str], text: str) -> float:
 
 def select(
     pool: EvidencePool, claim: str, claim_vec: np.ndarray, embedder: Embedder, top: int
-) -> tuple[list[int], str, str, float]:
-    """(indices of the best windows in document order, best sentence, its source, its cosine).
+) -> tuple[list[int], str, str, float, float]:
+    """(best windows in document order, best sentence, its source, its cosine, best window cosine).
 
-    Windows rank by cosine to the claim plus the share of the claim's content words they hold,
-    so a window naming the claim's entities wins even when phrased differently.
+    The PREFILTER windows sharing most of the claim's content words are embedded; they rank by
+    cosine to the claim plus that share, so a window naming the claim's entities wins even when
+    phrased differently. A long context is thus searched whole without embedding all of it.
     """
     if not pool.windows:
-        return [], "", "", 0.0
+        return [], "", "", 0.0, 0.0
     words = set(content_words(claim))
-    sims = pool.window_vecs @ claim_vec
-    rank = [float(sims[i]) + _overlap(words, w.text) for i, w in enumerate(pool.windows)]
-    best = sorted(np.argsort(rank)[::-1][:top].tolist())
+    share = [
+        len(words & pool.words(i)) / len(words) if words else 0.0 for i in range(len(pool.windows))
+    ]
+    cand = sorted(range(len(pool.windows)), key=lambda i: -share[i])[:PREFILTER]
+    sims = pool.window_vecs(cand) @ claim_vec
+    rank = {i: float(sims[k]) + share[i] for k, i in enumerate(cand)}
+    best = sorted(sorted(cand, key=lambda i: -rank[i])[:top])
+    window_cos = float(max(sims[cand.index(i)] for i in best))
     best_sentence, best_source, best_cos, best_score = "", "", 0.0, -np.inf
     for i in best:
         if i not in pool._sentence_vecs:
@@ -107,4 +133,4 @@ def select(
             if score > best_score:
                 best_sentence, best_source = sentence, pool.windows[i].source
                 best_cos, best_score = float(cos[j]), score
-    return best, best_sentence, best_source, best_cos
+    return best, best_sentence, best_source, best_cos, window_cos

@@ -92,15 +92,13 @@ class Verifier:
         out: list[tuple[dict[str, float], str, str]] = []
         scopes: list[list[int]] = []
         for claim, vec in zip(claims, claim_vecs, strict=True):
-            best, sentence, source, cos = select(
+            best, sentence, source, cos, window_cos = select(
                 pool, claim.text, vec, self.embedder, cfg.top_windows
             )
             scope = " ".join(pool.windows[i].text for i in best)
             sig = lexical_signals(claim.text, scope, question)
             sig["sentence_similarity"] = cos
-            sig["window_similarity"] = float(
-                max((pool.window_vecs[best] @ vec).tolist(), default=0.0)
-            )
+            sig["window_similarity"] = window_cos
             sig["sentence_coverage"] = lexical_signals(claim.text, sentence)["word_coverage"]
             sig["non_english"] = 0.0 if looks_english(claim.text) else 1.0
             out.append((sig, sentence, source))
