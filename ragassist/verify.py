@@ -131,7 +131,7 @@ class Verifier:
                 inside = [lp for off, lp in token_logprobs if claim.start <= off < claim.end]
                 if inside:
                     sig["generator_logprob"] = sum(inside) / len(inside)
-            p = self.fusion.probability(sig) if hits else 0.0
+            p = self.probability(sig) if hits else 0.0
             verdicts.append(
                 Verdict(
                     claim,
@@ -143,6 +143,12 @@ class Verifier:
                 )
             )
         return verdicts
+
+    def probability(self, signals: dict[str, float]) -> float:
+        """The fused probability of one claim's signals (adds cheap_logit for a stacked model)."""
+        if "cheap_logit" in self.fusion.features:  # the judge stacked on a cheap-signal model
+            signals["cheap_logit"] = model_for(self.fusion.meta["base"], False).logit(signals)
+        return self.fusion.probability(signals)
 
     def verify_text(
         self, answer: str, context: str | Sequence[str], question: str = ""

@@ -50,8 +50,11 @@ def report(rows: list[dict], models: dict[str, FusionModel], task: str) -> dict:
     out["signals"] = {k: auroc(y, [r[k] for r in rows]) for k in signals if k in rows[0]}
     for key in (task, "general", f"{task}+judge", "general+judge"):
         model = models.get(key)
-        if model is None or any(f not in rows[0] for f in model.features):
+        if model is None or any(f not in rows[0] for f in model.features if f != "cheap_logit"):
             continue
+        if "cheap_logit" in model.features:  # judge stacked on a cheap-signal model
+            base = models[model.meta["base"]]
+            rows = [{**r, "cheap_logit": base.logit(r)} for r in rows]
         p = [model.probability(r) for r in rows]
         wrong = [pi for pi, yi in zip(p, y, strict=True) if yi == 0]
         right = [pi for pi, yi in zip(p, y, strict=True) if yi == 1]

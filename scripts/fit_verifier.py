@@ -12,6 +12,8 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +84,37 @@ def synthetic_rows(verifier: Verifier, n_passages: int, seed: int, cache: Path) 
     return rows
 
 
+def judge_rows_of(
+    task: str, rows: list[dict], judge: object, args: argparse.Namespace
+) -> list[dict]:
+    """Training rows of a task that carry judge signals (computed when a judge is given)."""
+    lm = {p.row for p in length_matched(load_pairs(task, "train"))}
+    ids = sorted({r["row"] for r in rows if task not in LENGTH_MATCHED_WEIGHT or r["row"] in lm})
+    js = cached_judge(judge, task, "train", ids[: int(JUDGE_ROWS[task] * args.scale)], args.cache)
+    out = [{**r, **js[(r["row"], r["label"])]} for r in rows if (r["row"], r["label"]) in js]
+    if len(out) < 80:
+        logging.info("%s: only %d pairs with judge signals, no +judge model", task, len(out))
+        return []
+    return out
+
+
+def stack_judge(base: str, base_rows: list[dict], judge_rows: list[dict], seed: int) -> FusionModel:
+    """The judge's signals stacked on the cheap model's log-odds (out-of-fold, so not overfit).
+
+    The cheap model is fitted on many rows; the judge runs on few. Stacking keeps what the cheap
+    model learned (e.g. sentence claims, from the synthetic pairs) and learns only how much
+    the judge adds.
+    """
+    oof = cross_validated(base_rows, CHEAP, seed)
+    by_key = {(r["task"], r["row"], r["label"]): p for r, p in zip(base_rows, oof, strict=True)}
+    rows = []
+    for r in judge_rows:
+        p = min(max(by_key[(r["task"], r["row"], r["label"])], 1e-6), 1 - 1e-6)
+        rows.append({**r, "cheap_logit": math.log(p / (1 - p)), "weight": 1.0})
+    model = fit_profile(f"{base}+judge", rows, ("cheap_logit", *JUDGE_SIGNALS), seed)
+    return replace(model, meta={**model.meta, "base": base})
+
+
 def _w(rows: list[dict]) -> list[float]:
     return [r.get("weight", 1.0) for r in rows]
 
@@ -122,6 +155,9 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--scale", type=float, default=1.0, help="multiply the row counts")
     ap.add_argument("--no-judge", action="store_true", help="fit only the cheap-signal models")
+    ap.add_argument(
+        "--judge-cached", action="store_true", help="use only judge signals already in the cache"
+    )
     ap.add_argument("--tasks", nargs="*", default=list(TASKS), choices=TASKS)
     ap.add_argument("--out", type=Path, default=FUSION_PATH)
     args = ap.parse_args()
@@ -129,13 +165,12 @@ def main() -> None:
     set_offline()
     verifier = Verifier(VerifyConfig(judge=False), fusion=FusionModel((), (), (), (), 0.0, 0.5))
     judge = None
-    if not args.no_judge:
+    if not args.no_judge and not args.judge_cached:
         from ragassist.judge import LMJudge
 
         judge = LMJudge()
     models: dict[str, FusionModel] = {}
-    pooled: list[dict] = []
-    pooled_judge: list[dict] = []
+    fitted: dict[str, list[dict]] = {}
     for task in args.tasks:
         rows = cached_signals(
             verifier, task, "train", fit_rows(task, int(ROWS[task] * args.scale)), args.cache
@@ -143,27 +178,23 @@ def main() -> None:
         lm = {p.row for p in length_matched(load_pairs(task, "train"))}
         for r in rows:
             r["weight"] = LENGTH_MATCHED_WEIGHT.get(task, 1.0) if r["row"] in lm else 1.0
+        fitted[task] = rows
         models[task] = fit_profile(task, rows, CHEAP, args.seed)
-        pooled += rows
-        if judge is None:
-            continue
-        judge_rows = sorted({r["row"] for r in rows})[: int(JUDGE_ROWS[task] * args.scale)]
-        js = cached_judge(judge, task, "train", judge_rows, args.cache)
-        with_judge = [
-            {**r, **js[(r["row"], r["label"])]} for r in rows if (r["row"], r["label"]) in js
-        ]
-        models[f"{task}+judge"] = fit_profile(
-            f"{task}+judge", with_judge, CHEAP + JUDGE_SIGNALS, args.seed
-        )
-        pooled_judge += with_judge
     synthetic = synthetic_rows(
         verifier, int(SYNTHETIC_PASSAGES * args.scale), args.seed, args.cache
     )
-    models["general"] = fit_profile("general", pooled + synthetic, CHEAP, args.seed)
-    if pooled_judge:
-        models["general+judge"] = fit_profile(
-            "general+judge", pooled_judge, CHEAP + JUDGE_SIGNALS, args.seed
-        )
+    pooled = [r for rows in fitted.values() for r in rows] + synthetic
+    fitted["general"] = pooled
+    models["general"] = fit_profile("general", pooled, CHEAP, args.seed)
+    if not args.no_judge:
+        pooled_judge: list[dict] = []
+        for task in args.tasks:
+            with_judge = judge_rows_of(task, fitted[task], judge, args)
+            if with_judge:
+                models[f"{task}+judge"] = stack_judge(task, fitted[task], with_judge, args.seed)
+                pooled_judge += with_judge
+        if pooled_judge:
+            models["general+judge"] = stack_judge("general", pooled, pooled_judge, args.seed)
     save_models(models, args.out)
     logging.info("wrote %s", args.out)
 

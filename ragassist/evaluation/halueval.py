@@ -137,7 +137,7 @@ def score_pairs(
         for p, (sig, _, _) in zip(
             group, verifier.signals(claims, hits, group[0].question), strict=True
         ):
-            prob = verifier.fusion.probability(sig)
+            prob = verifier.probability(sig)
             out.append(
                 {
                     "task": p.task,
