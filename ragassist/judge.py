@@ -66,7 +66,12 @@ class LMJudge:
 
         tok, model = self._lm
         q = f"\n\nQuestion: {question.strip()}" if question.strip() else ""
-        ctx_ids = self._ids(context)[: self.max_tokens]
+        ctx_ids = self._ids(context)
+        if len(ctx_ids) > self.max_tokens:
+            log.info(
+                "judge reads the first %d of %d evidence tokens", self.max_tokens, len(ctx_ids)
+            )
+            ctx_ids = ctx_ids[: self.max_tokens]
         head, tail = self._chat("")
         prefix = self._ids(head + "Context:\n") + ctx_ids + self._ids(f"{q}\n\nProposed answer: ")
         bare_prefix = self._ids(head) + self._ids(f"{q.lstrip()}\n\nProposed answer: ")

@@ -104,7 +104,7 @@ class Verifier:
             out.append((sig, sentence, source))
             scopes.append(best)
         if self.judge is not None and pool.windows:
-            # one shared context for all claims: the union of their best windows, best first
+            # one shared context for all claims: the union of their best windows, in document order
             order = list(dict.fromkeys(i for best in scopes for i in best))
             context = "\n".join(pool.windows[i].text for i in sorted(order))
             for (sig, _, _), extra in zip(
