@@ -27,13 +27,17 @@ SYSTEM_PROMPT = (
     f"If the passages do not contain the answer, reply exactly: {ABSTAIN}"
 )
 
-# The fence opens the user turn: SmolLM2-135M copied any sentence placed before or right after
-# it into its answer. Measured on 10 questions: this layout 6/10 gold answers contained, the
-# question first 3/10, without the closing instruction 4/10.
+# Chosen on 16 questions (10 HaluEval-QA train rows 1000-1007 + hand-made, 6 unanswerable), both
+# packaged models. The fence opens the user turn (SmolLM2 copied sentences put before it).
+# Closing line as here: SmolLM2 gold contained 5/10, token-F1 0.17; Qwen 5/10, 0.20, cited 10/16,
+# abstained on 4/6 unanswerable. "Answer briefly ... cite them as [n]": 3/10 and 4/10, no
+# citations at all. Adding "If the passages do not say, reply: <ABSTAIN>" here made SmolLM2
+# abstain on answerable questions (2/10 contained).
 USER_TEMPLATE = (
     "<documents>\n{passages}</documents>\n\n"
     "Question: {question}\n"
-    "Answer briefly from the passages and cite them as [n]."
+    "Answer in one short sentence from the passages and end it with the passage number in "
+    "brackets, like [1]."
 )
 
 PASSAGE_TEMPLATE = "[{number}] {header}\n{text}\n\n"
