@@ -48,7 +48,7 @@ class LMJudge:
         no = {tok.encode(w, add_special_tokens=False)[0] for w in ("No", " No", "no")}
         return sorted(yes), sorted(no)
 
-    def _chat(self, user_prefix: str) -> str:
+    def _chat(self, user_prefix: str) -> tuple[str, str]:
         tok = self._lm[0]
         messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\x00"}]
         text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .types import Verdict
 
@@ -60,29 +60,24 @@ def apply_policy(
     prob = answer_probability(verdicts)
     flagged = [v for v in verdicts if v.flagged]
     note = ENGLISH_NOTE if any(v.signals.get("non_english", 0.0) for v in verdicts) else ""
-    common = {
-        "probability": prob,
-        "flagged": bool(flagged),
-        "note": note,
-        "verdicts": list(verdicts),
-    }
+    base = AnswerVerdict(prob, bool(flagged), answer, note=note, verdicts=list(verdicts))
     if policy == "flag" or not verdicts:
-        return AnswerVerdict(text=answer, **common)
+        return base
     if policy == "abstain":
         if prob < abstain_below:
             weakest = min(verdicts, key=lambda v: v.probability)
             reason = f"answer support {prob:.2f} is below {abstain_below:.2f}; weakest claim: {weakest.claim.text!r}"
-            return AnswerVerdict(text="", abstained=True, reason=reason, **common)
-        return AnswerVerdict(text=answer, **common)
+            return replace(base, text="", abstained=True, reason=reason)
+        return base
     if policy == "strict":
         if not flagged:
-            return AnswerVerdict(text=answer, **common)
+            return base
         if len(flagged) == len(verdicts):
             reason = f"all {len(verdicts)} claims were unsupported by the sources"
-            return AnswerVerdict(text="", abstained=True, reason=reason, **common)
+            return replace(base, text="", abstained=True, reason=reason)
         text = _drop_spans(answer, [(v.claim.start, v.claim.end) for v in flagged])
         reason = f"dropped {len(flagged)} unsupported claim(s): " + "; ".join(
             repr(v.claim.text) for v in flagged
         )
-        return AnswerVerdict(text=text, reason=reason, **common)
+        return replace(base, text=text, reason=reason)
     raise ValueError(f"policy given as {policy!r} must be one of flag, strict, abstain")
