@@ -177,6 +177,7 @@ class Repl:
 
     def run(self) -> int:
         """Read, answer, repeat, until Ctrl-D or /quit."""
+        os.environ.setdefault("TQDM_DISABLE", "1")  # background loads must not draw progress bars
         self.loader.start()
         session = self.session()
         index = self.assistant.config.index_dir
