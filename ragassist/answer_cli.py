@@ -45,7 +45,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         out.print_json(data=answer_dict(answer))
         return 0
     out.print()
-    if answer.reason.startswith("dropped") and not answer.abstained:
+    if "dropped" in answer.reason and not answer.abstained:
         out.print("[yellow]Answer after dropping unsupported claims:[/] ", end="")
         out.print(answer.text, markup=False)
     print_citations(out, answer)
@@ -54,6 +54,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from .policy import apply_policy
     from .types import Answer
     from .verify import Verifier
 
@@ -61,10 +62,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
         raise InputError(f"{args.context}: no such file; --context takes a text file")
     context = Path(args.context).read_text(encoding="utf-8", errors="replace")
     answer_text = sys.stdin.read() if args.answer == "-" else args.answer
-    verifier = Verifier(_config(args).verify)
-    verdicts = verifier.verify_text(answer_text, context, question=args.question or "")
-    answer = Answer(question=args.question or "", text=answer_text, verdicts=verdicts)
-    answer.support = min((v.probability for v in verdicts), default=None)
+    cfg = _config(args).verify
+    verdicts = Verifier(cfg).verify_text(answer_text, context, question=args.question or "")
+    judged = apply_policy(answer_text, verdicts, cfg.policy, cfg.abstain_below)
+    answer = Answer(
+        question=args.question or "",
+        text=judged.text,
+        verdicts=judged.verdicts,
+        abstained=judged.abstained,
+        reason="; ".join(r for r in (judged.reason, judged.note) if r),
+        support=judged.probability if verdicts else None,
+    )
     if args.json:
         out.print_json(data=answer_dict(answer))
     else:
@@ -114,6 +122,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--answer", required=True, help="the answer to check ('-' reads standard input)")
     p.add_argument("--question", help="the question the answer replies to (helps the judge)")
     p.add_argument("--no-judge", action="store_true", help="cheap signals only")
+    p.add_argument(
+        "--policy", choices=["flag", "strict", "abstain"], help="what to do with unsupported claims"
+    )
     p.add_argument("--explain", action="store_true", help="show every signal per claim")
     p.set_defaults(func=cmd_verify)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import shutil
@@ -20,6 +21,7 @@ from .image import is_image_request
 from .image_answer import answer_with_image
 from .index import SearchIndex
 from .indexer import Indexer, IndexReport, write_lock
+from .policy import apply_policy
 from .prompt import ABSTAIN, build_prompt, validate_question
 from .retrieve import Retriever
 from .split import Splitter
@@ -226,36 +228,34 @@ class Assistant:
 
     @functools.cached_property
     def verifier(self) -> Verifier:
-        return Verifier(self.config.verify, embedder=self.embedder)
+        """The second model must not be the generator: the LM judge is skipped when they match."""
+        cfg = self.config.verify
+        if cfg.judge and cfg.judge_model == self.config.generate.model:
+            log.warning(
+                "verify.judge_model %s is the generator; using the judge-free fusion",
+                cfg.judge_model,
+            )
+            cfg = dataclasses.replace(cfg, judge=False)
+        return Verifier(cfg, embedder=self.embedder)
 
     def _verify(self, result: Answer, hits: list[Hit], trace: Trace) -> None:
         """Score each claim, then flag, drop (strict) or refuse (abstain) as the policy says."""
         offsets, at = [], 0
-        for step in trace.steps:
+        for step in trace.steps:  # where each generated token starts in the answer text
             offsets.append((at, step.logprob))
             at += len(step.text)
-        claims = split_claims(result.text)
-        result.verdicts = self.verifier.verify(claims, hits, result.question, offsets)
+        cfg = self.config.verify
+        verdicts = self.verifier.verify(split_claims(result.text), hits, result.question, offsets)
+        judged = apply_policy(result.text, verdicts, cfg.policy, cfg.abstain_below)
+        result.verdicts = judged.verdicts
+        result.support = judged.probability if verdicts else None
         if self.verifier.judge is not None:
-            result.models["judge"] = self.config.verify.judge_model
-        if not result.verdicts:
-            return
-        result.support = min(v.probability for v in result.verdicts)
-        policy, flagged = self.config.verify.policy, [v for v in result.verdicts if v.flagged]
-        if policy == "strict" and flagged:
-            kept = [v.claim.text for v in result.verdicts if not v.flagged]
-            result.reason = f"dropped {len(flagged)} unsupported claim(s)"
-            if kept:
-                result.text = " ".join(kept)
-            else:
-                self._abstain(result, result.reason + ": none was left", None)
-        elif policy == "abstain" and result.support < self.config.verify.abstain_below:
-            self._abstain(
-                result,
-                f"answer support {result.support:.2f} is below verify.abstain_below "
-                f"{self.config.verify.abstain_below:.2f}",
-                None,
-            )
+            result.models["judge"] = cfg.judge_model
+        reason = "; ".join(r for r in (result.reason, judged.reason, judged.note) if r)
+        if judged.abstained:
+            self._abstain(result, reason, None)
+        else:
+            result.text, result.reason = judged.text, reason
 
     def _abstain(
         self, result: Answer, reason: str, on_token: Callable[[str], None] | None
