@@ -9,15 +9,15 @@ eval/chat/report.md (scripts/eval_chat.py), and the best one is the default.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any
 
-from .config import _check_choice, _check_range
+from .config import REWRITE_METHODS, ChatConfig, RewriteMethod, _check_choice
 from .prompt import validate_question
+from .rewrite import content_words, follow_up_cue, llm_rewrite
 from .types import Answer, Hit
 
 if TYPE_CHECKING:
@@ -25,73 +25,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RewriteMethod = Literal["none", "last-turn", "cues", "cues+relevance", "llm"]
-REWRITE_METHODS: tuple[str, ...] = get_args(RewriteMethod)
 
-
-@dataclass(frozen=True)
-class ChatConfig:
-    rewrite: RewriteMethod = (
-        "cues+relevance"  # how follow-ups become standalone queries (eval/chat/report.md)
-    )
-    history_turns: int = 4  # earlier turns the rewriting may look at (the history window)
-    max_terms: int = 12  # topic words carried over from the history into a rewritten query
-    follow_up_relevance: float = (
-        0.30  # cues+relevance: a question whose best passage cosine is below this leans on history
-    )
-    rewrite_tokens: int = 40  # llm: the rewritten question is cut after this many tokens
-
-    def __post_init__(self) -> None:
-        _check_choice("chat.rewrite", self.rewrite, RewriteMethod)
-        _check_range("chat.history_turns", self.history_turns, 0, 100)
-        _check_range("chat.max_terms", self.max_terms, 1, 100)
-        _check_range("chat.follow_up_relevance", self.follow_up_relevance, 0.0, 1.0)
-        _check_range("chat.rewrite_tokens", self.rewrite_tokens, 8, 256)
-
-
-# --- words -------------------------------------------------------------------------------------
-_STOP = frozenset(
-    """a about above after again all also am an and any are as at be been before being below
-    between both but by can could did do does doing done down during each either else ever few
-    for from further had has have having how however i if in into is just least less like made
-    make many may me might more most much must my no nor not now of off on once one only or other
-    our out over own per quite rather same say says shall should since so some such than that
-    the then there these this those though through thus to too under until up upon us use used
-    uses using very via was we were what when where which while who whom whose why will with
-    within without would yes yet you your usually often typically really actually first""".split()
-)
-# words that point back at something said earlier: a question holding one is a follow-up
-_ANAPHORA = frozenset(
-    "it its it's itself they them their theirs themselves this that these those he him his she "
-    "her hers there such former latter above".split()
-)
-_OPENERS = ("and ", "but ", "so ", "also ", "then ", "what about ", "how about ", "and,")
-_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'\-]*")
-
-
-def words(text: str) -> list[str]:
-    """Lower-cased word tokens (hyphenated terms kept whole)."""
-    return [w.lower().strip("'-") for w in _WORD.findall(text)]
-
-
-def content_words(text: str) -> list[str]:
-    """The words that carry a topic: not stop words, not pronouns, in order, no repeats."""
-    out = [w for w in words(text) if w not in _STOP and w not in _ANAPHORA and len(w) > 1]
-    return list(dict.fromkeys(out))
-
-
-def follow_up_cue(question: str) -> str:
-    """Why a question looks like a follow-up from its words alone ('' when it does not)."""
-    low = question.lower().strip()
-    toks = words(low)
-    pointing = [w for w in toks if w in _ANAPHORA]
-    if pointing:
-        return f"refers back ({pointing[0]!r})"
-    if low.startswith(_OPENERS):
-        return f"opens with {low.split()[0]!r}"
-    if len(content_words(low)) <= 1:
-        return "names no topic of its own"
-    return ""
+__all__ = ["REWRITE_METHODS", "ChatConfig", "Conversation", "Rewrite", "Turn"]  # config re-exported
 
 
 # --- turns and rewrites ------------------------------------------------------------------------
@@ -255,77 +190,6 @@ class Conversation:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(self.to_markdown(), encoding="utf-8")
         return path
-
-
-# --- the llm method ----------------------------------------------------------------------------
-REWRITE_SYSTEM = (
-    "You rewrite a follow-up question so that it can be understood without the conversation. "
-    "Replace words like it, they, its and that with what they refer to. "
-    "Reply with the rewritten question only."
-)
-_SHOTS = [
-    (["What is the Eiffel Tower?"], "Who designed it?", "Who designed the Eiffel Tower?"),
-    (
-        ["What is photosynthesis?", "Where does it happen?"],
-        "In which organelle?",
-        "In which organelle does photosynthesis happen?",
-    ),
-]
-_SHOT_WORDS = frozenset(w for shot in _SHOTS for w in content_words(" ".join(shot[0]) + shot[2]))
-
-
-def _rewrite_request(history: Sequence[str], question: str) -> str:
-    lines = "\n".join(f"- {q}" for q in history)
-    return f"Earlier questions:\n{lines}\nFollow-up: {question}"
-
-
-def rewrite_messages(history: Sequence[str], question: str) -> list[dict[str, str]]:
-    """The chat messages asking the generator for a standalone question (two worked examples)."""
-    messages = [{"role": "system", "content": REWRITE_SYSTEM}]
-    for shot_history, shot_q, shot_a in _SHOTS:
-        messages.append({"role": "user", "content": _rewrite_request(shot_history, shot_q)})
-        messages.append({"role": "assistant", "content": shot_a})
-    messages.append({"role": "user", "content": _rewrite_request(history, question)})
-    return messages
-
-
-def _known(word: str, vocabulary: set[str]) -> bool:
-    return word in vocabulary or any(w[:5] == word[:5] for w in vocabulary if len(w) >= 5)
-
-
-def check_rewrite(output: str, history: Sequence[str], question: str) -> str:
-    """Why a model's rewrite is not a sane standalone question ('' when it is)."""
-    if not output:
-        return "empty"
-    if "\n" in output or "follow-up" in output.lower() or "earlier questions" in output.lower():
-        return "echoes the prompt"
-    if len(output) > 2 * len(question) + 120:
-        return "too long"
-    if not output.endswith("?"):
-        return "not a question"
-    said = set(content_words(" ".join(history)))
-    asked = set(content_words(question))
-    new = [w for w in content_words(output) if w not in asked]
-    if any(w in _SHOT_WORDS and w not in said for w in new):
-        return "copies the worked example"
-    unknown = [w for w in new if not _known(w, said)]
-    if new and len(unknown) * 2 > len(new):
-        return f"brings in words from nowhere ({', '.join(unknown[:3])})"
-    if not any(_known(w, said) for w in new):
-        return "adds nothing from the history"
-    return ""
-
-
-def llm_rewrite(generator: Any, history: Sequence[str], question: str) -> tuple[str, str]:
-    """(the generator's standalone question, why it was rejected or '')."""
-    tok = generator.tokenizer
-    prompt = tok.apply_chat_template(
-        rewrite_messages(history, question), tokenize=False, add_generation_prompt=True
-    )
-    output = " ".join(generator.complete(prompt).split())
-    if getattr(generator, "last_trace", None) and generator.last_trace.stop_reason == "stop:?":
-        output += "?"
-    return output, check_rewrite(output, history, question)
 
 
 # --- Markdown ----------------------------------------------------------------------------------

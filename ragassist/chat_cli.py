@@ -11,6 +11,7 @@ while an answer is still streaming.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 from dataclasses import replace
 from pathlib import Path
@@ -243,7 +244,10 @@ def make_assistant(config: Config) -> tuple[Assistant, Any]:
 def cmd_chat(args: argparse.Namespace) -> int:
     overrides = {"index_dir": args.index}
     assistant, before = make_assistant(Config.load(args.config, **overrides))
-    conversation = Conversation(assistant, ChatConfig(rewrite=args.rewrite))
+    chat_config = assistant.config.chat
+    if args.rewrite:
+        chat_config = dataclasses.replace(chat_config, rewrite=args.rewrite)
+    conversation = Conversation(assistant, chat_config)
     return Repl(conversation, before_load=before, commands=run_command).run()
 
 
@@ -257,7 +261,6 @@ def register(subparsers: Any) -> None:
     p.add_argument(
         "--rewrite",
         choices=REWRITE_METHODS,
-        default=ChatConfig.rewrite,
-        help=f"how follow-ups become standalone queries (default {ChatConfig.rewrite})",
+        help=f"how follow-ups become standalone queries (default: [chat] rewrite, {ChatConfig.rewrite})",
     )
     p.set_defaults(func=cmd_chat)

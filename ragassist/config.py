@@ -94,7 +94,7 @@ class RetrieveConfig:
         _check_range("retrieve.k", self.k, 1, 1000)
 
 
-GenerateDtype = Literal["float32", "bfloat16"]
+GenerateDtype = Literal["float32", "bfloat16", "int8"]  # int8: dynamic, opt-in
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,30 @@ class VerifyConfig:
         _check_range("verify.threads", self.threads, 0, 256)
 
 
+RewriteMethod = Literal["none", "last-turn", "cues", "cues+relevance", "llm"]
+REWRITE_METHODS: tuple[str, ...] = get_args(RewriteMethod)
+
+
+@dataclass(frozen=True)
+class ChatConfig:
+    rewrite: RewriteMethod = (
+        "cues+relevance"  # how follow-ups become standalone queries (eval/chat/report.md)
+    )
+    history_turns: int = 4  # earlier turns the rewriting may look at (the history window)
+    max_terms: int = 12  # topic words carried over from the history into a rewritten query
+    follow_up_relevance: float = (
+        0.30  # cues+relevance: a question whose best passage cosine is below this leans on history
+    )
+    rewrite_tokens: int = 40  # llm: the rewritten question is cut after this many tokens
+
+    def __post_init__(self) -> None:
+        _check_choice("chat.rewrite", self.rewrite, RewriteMethod)
+        _check_range("chat.history_turns", self.history_turns, 0, 100)
+        _check_range("chat.max_terms", self.max_terms, 1, 100)
+        _check_range("chat.follow_up_relevance", self.follow_up_relevance, 0.0, 1.0)
+        _check_range("chat.rewrite_tokens", self.rewrite_tokens, 8, 256)
+
+
 @dataclass(frozen=True)
 class Config:
     """Everything configurable, one section per stage."""
@@ -174,6 +198,7 @@ class Config:
     retrieve: RetrieveConfig = field(default_factory=RetrieveConfig)
     generate: GenerateConfig = field(default_factory=GenerateConfig)
     verify: VerifyConfig = field(default_factory=VerifyConfig)
+    chat: ChatConfig = field(default_factory=ChatConfig)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "index_dir", Path(self.index_dir).expanduser())

@@ -12,16 +12,8 @@ from pathlib import Path
 import pytest
 
 from ragassist.assistant import Assistant
-from ragassist.chat import (
-    ChatConfig,
-    Conversation,
-    Rewrite,
-    Turn,
-    check_rewrite,
-    content_words,
-    follow_up_cue,
-    rewrite_messages,
-)
+from ragassist.chat import ChatConfig, Conversation, Rewrite, Turn
+from ragassist.rewrite import check_rewrite, content_words, follow_up_cue, rewrite_messages
 from ragassist.config import Config, EmbedConfig, GenerateConfig, RetrieveConfig
 from ragassist.errors import ConfigError
 from ragassist.generate import TransformersGenerator
