@@ -76,6 +76,21 @@ def _split_stop(text: str, stops: Sequence[str]) -> tuple[str, str | None, int]:
     return text, None, len(text) - hold
 
 
+def quantize_int8(model: Any) -> Any:
+    """A copy of the model with its linear layers in dynamic int8 (2x faster decoding, measured).
+
+    Changes greedy answers (9 of 10 differed from fp32 on HaluEval rows in bench/generate.py), so
+    it is opt-in: generate.dtype = "int8".
+    """
+    import warnings
+
+    import torch
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao deprecation notices
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+
+
 class TransformersGenerator:
     """A local causal LM from the registry; loads on first use, once per process."""
 
@@ -93,8 +108,12 @@ class TransformersGenerator:
 
         from .models import load_causal_lm
 
-        dtype = getattr(torch, self.config.dtype)
-        self._tokenizer, self._model = load_causal_lm(self.config.model, dtype)
+        if self.config.dtype == "int8":
+            tok, model = load_causal_lm(self.config.model, torch.float32)
+            self._tokenizer, self._model = tok, quantize_int8(model)
+        else:
+            dtype = getattr(torch, self.config.dtype)
+            self._tokenizer, self._model = load_causal_lm(self.config.model, dtype)
 
     @property
     def model(self) -> Any:

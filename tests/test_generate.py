@@ -9,7 +9,7 @@ import torch
 
 from ragassist.citations import check_citations, is_abstention
 from ragassist.config import GenerateConfig
-from ragassist.generate import Generator, TransformersGenerator, _split_stop
+from ragassist.generate import Generator, TransformersGenerator, _split_stop, quantize_int8
 from ragassist.models import tiny_causal_lm
 from ragassist.prompt import build_prompt
 from ragassist.types import Chunk, Hit
@@ -133,6 +133,18 @@ def test_sampling_is_seeded(tiny):
     a = make_gen(tiny, temperature=1.0, top_p=0.9, seed=1).complete(p)
     b = make_gen(tiny, temperature=1.0, top_p=0.9, seed=1).complete(p)
     assert a == b
+
+
+def test_int8_copy_generates(tiny):
+    tok, model = tiny
+    q8 = quantize_int8(model)
+    assert q8 is not model and isinstance(model.model.layers[0].mlp.up_proj, torch.nn.Linear)
+    gen = TransformersGenerator(
+        replace(CFG, dtype="int8", max_new_tokens=6), model=q8, tokenizer=tok
+    )
+    gen.eos_ids = frozenset()
+    gen.complete(prompt_for(gen, "How tall?"))
+    assert len(gen.last_trace.steps) == 6
 
 
 def test_split_stop_holds_back_partial_stops():
