@@ -32,6 +32,7 @@ from .scorers import (
 
 log = logging.getLogger(__name__)
 
+DETECTION_SECTIONS = ("embed", "verify")  # the config sections a detection run depends on
 _TRUE = {True, "1", "true", "yes", "hallucinated"}
 _FALSE = {False, "0", "false", "no", "supported"}
 
@@ -152,6 +153,7 @@ class VerifyFileSuite:
     name = "verify-file"
     summary = "your JSONL of {context, answer[, label]} rows"
     default_n: int | None = None
+    config_sections = DETECTION_SECTIONS
 
     def plan(self, ctx: RunContext) -> Plan:
         if ctx.options.file is None:
@@ -235,6 +237,8 @@ def detection_plots(answers: list[dict[str, Any]], out: Path, prefix: str = "") 
 
 class HaluEvalSuite:
     """Hallucination detection on the held-out HaluEval rows (8000-9999) of one task."""
+
+    config_sections = DETECTION_SECTIONS
 
     def __init__(self, task: halueval.Task) -> None:
         self.task = task

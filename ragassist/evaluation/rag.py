@@ -26,6 +26,7 @@ from .runner import ItemScorer, Plan, RunContext, Summary, file_sha256, sample_i
 log = logging.getLogger(__name__)
 
 KS = (1, 5, 10)
+RAG_SECTIONS = ("split", "embed", "index", "retrieve", "generate", "verify")
 _NAN = float("nan")
 QUESTION_FIELDS = "question (str), answers (list of str), source (str), answerable (bool)"
 
@@ -163,6 +164,7 @@ class RagHaluEvalSuite:
     name = "rag-halueval"
     summary = "end to end over the held-out HaluEval-QA passages"
     default_n: int | None = 15  # generation takes about a minute a question on a shared CPU
+    config_sections = RAG_SECTIONS
 
     def plan(self, ctx: RunContext) -> Plan:
         rows = halueval.load_rows("qa")
@@ -266,6 +268,7 @@ class RagCorpusSuite:
     """End to end on any folder (or built-in corpus) with a JSONL of questions and gold answers."""
 
     name = "rag-corpus"
+    config_sections = RAG_SECTIONS
     summary = "end to end over --docs with --questions"
     default_n: int | None = None
 

@@ -111,10 +111,16 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def config_identity(config: Config) -> dict[str, Any]:
-    """The config as JSON-able data, without where the index lives (the run decides that)."""
+def config_identity(config: Config, sections: tuple[str, ...] | None = None) -> dict[str, Any]:
+    """The config sections a suite depends on (all when None) as JSON-able data.
+
+    Where the index lives is left out (the run decides that), and so are sections the suite
+    never reads, so a new chat or image setting does not orphan a detection run.
+    """
     data = dataclasses.asdict(config)
     data.pop("index_dir", None)
+    if sections is not None:
+        data = {k: v for k, v in data.items() if k in sections}
     return json.loads(json.dumps(data, default=str))
 
 
@@ -140,8 +146,16 @@ def check_run_folder(out: Path, identity: dict[str, Any]) -> None:
     new = fingerprint(identity)
     if run_file.exists():
         old = json.loads(run_file.read_text())
-        if old.get("fingerprint") != new:
-            a, b = _flatten(old.get("identity", {})), _flatten(identity)
+        old_identity = dict(old.get("identity", {}))
+        if isinstance(old_identity.get("config"), dict) and isinstance(
+            identity.get("config"), dict
+        ):
+            # compare only the config sections this suite depends on (older runs stored all)
+            old_identity["config"] = {
+                k: v for k, v in old_identity["config"].items() if k in identity["config"]
+            }
+        if fingerprint(old_identity) != new:
+            a, b = _flatten(old_identity), _flatten(identity)
             diff = [
                 f"{k}: {a.get(k)!r} -> {b.get(k)!r}"
                 for k in sorted(a.keys() | b.keys())
@@ -222,7 +236,7 @@ def run(options: RunOptions, extras: dict[str, Any] | None = None) -> RunResult:
     identity = {
         "suite": suite.name,
         "seed": options.seed,
-        "config": config_identity(config),
+        "config": config_identity(config, getattr(suite, "config_sections", None)),
         **plan.identity,
     }
     check_run_folder(out, identity)

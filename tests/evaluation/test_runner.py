@@ -125,15 +125,22 @@ def test_changed_setup_refuses_to_mix(tmp_path: Path) -> None:
         RunOptions("verify-file", file=data, out=out, progress=False),
         {"scorer": WordCoverageScorer()},
     )
+    unrelated = tmp_path / "unrelated.toml"
+    unrelated.write_text("[retrieve]\nk = 9\n")  # verify-file never reads retrieval settings
+    again = run(
+        RunOptions("verify-file", file=data, out=out, config_path=unrelated, progress=False),
+        {"scorer": WordCoverageScorer()},
+    )
+    assert again.scored_now == 0
     toml = tmp_path / "changed.toml"
-    toml.write_text("[retrieve]\nk = 9\n")
+    toml.write_text("[verify]\nthreshold = 0.3\n")
     with pytest.raises(RunFolderError) as err:
         run(
             RunOptions("verify-file", file=data, out=out, config_path=toml, progress=False),
             {"scorer": WordCoverageScorer()},
         )
     message = str(err.value)
-    assert "--out" in message and "config.retrieve.k: 5 -> 9" in message
+    assert "--out" in message and "config.verify.threshold: -1.0 -> 0.3" in message
     old = json.loads((out / "run.json").read_text())["fingerprint"]
     assert old in message
     assert isinstance(err.value, RagassistError)
