@@ -12,7 +12,7 @@ import numpy as np
 from .checkpoint import WEIGHTS_DIR, load_model
 from .judge import ImageJudge, ImageVerdict, JudgeConfig, JudgeNet
 from .pipeline import load_pipeline
-from .prompt_parse import condition_text, parse_attributes, parse_digit
+from .prompt_parse import canonical_caption, condition_text, parse_attributes, parse_digit
 from .render import save_png
 
 log = logging.getLogger(__name__)
@@ -63,17 +63,25 @@ def draw(
     guidance: float = 3.0,
     seed: int = 0,
     weights_dir: Path = WEIGHTS_DIR,
+    rewrite: bool = True,
 ) -> DrawResult:
-    """Generate n images for prompt and judge each against the attributes the prompt names."""
+    """Generate n images for prompt and judge each against the attributes the prompt names.
+
+    With rewrite, the denoiser is conditioned on the parsed attributes in plain training words
+    (the report measures both ways); without it, on the prompt minus its request words.
+    """
     model = choose_model(prompt, weights_dir)
     folder = weights_dir / model
     condition = condition_text(prompt)
-    images = load_pipeline(folder)(condition, n=n, steps=steps, guidance=guidance, seed=seed)
     if model == "digits":
         digit = parse_digit(prompt)
         attributes = {"digit": str(digit)} if digit is not None else {}
+        if rewrite and digit is not None:
+            condition = f"a handwritten {digit}"
     else:
         attributes = parse_attributes(prompt)
+        condition = (canonical_caption(attributes) if rewrite else None) or condition
+    images = load_pipeline(folder)(condition, n=n, steps=steps, guidance=guidance, seed=seed)
     verdicts = load_judge(folder).judge(images, attributes)
     log.info("drew %d images for %r: %d match", n, condition, sum(v.ok for v in verdicts))
     return DrawResult(prompt, condition, model, attributes, images, verdicts)

@@ -114,7 +114,7 @@ def train_command(args: argparse.Namespace) -> int:
     """Train the image models for one data set into --out (the shipped folder by default)."""
     import torch
 
-    from .train import TrainConfig, train_all
+    from .train import default_config, train_all
 
     torch.set_num_threads(args.threads)
     if args.minutes <= 0:
@@ -122,7 +122,7 @@ def train_command(args: argparse.Namespace) -> int:
     out = args.out or WEIGHTS_DIR / args.data
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("ragassist.image").setLevel(logging.INFO)  # stage summaries, early stops
-    cfg = TrainConfig(data=args.data, seed=args.seed, minutes=args.minutes)
+    cfg = default_config(args.data, seed=args.seed, minutes=args.minutes)
     timings = train_all(cfg, out)
     if args.gan:
         from .gan import GANTrainConfig, train_gan

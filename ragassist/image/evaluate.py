@@ -36,7 +36,7 @@ from .metrics import (
     wanted_of,
 )
 from .pipeline import load_pipeline, to_uint8
-from .prompt_parse import parse_attributes
+from .prompt_parse import canonical_caption, parse_attributes
 from .report import write_report
 
 log = logging.getLogger(__name__)
@@ -66,6 +66,10 @@ def _adherence_suite(
         "heldout_prompts_and_paraphrases": _prompt_set(n, seed + 3, held, heldout_phrasing=True),
         "training_distribution": _prompt_set(n, seed + 4, train, heldout_phrasing=False),
     }
+    for name in ("heldout_paraphrases", "heldout_prompts_and_paraphrases"):
+        prompts, attrs = suites[name]
+        rewritten = [canonical_caption(parse_attributes(p)) or p for p in prompts]
+        suites[f"{name}_rewritten"] = (rewritten, attrs)  # what draw() does by default
     results, samples = {}, {}
     for name, (prompts, attrs) in suites.items():
         images = pipe(prompts, n=1, steps=steps, guidance=guidance, seed=seed)
@@ -287,3 +291,25 @@ def run_image_eval(
     (out_dir / "report.json").write_text(json.dumps(report, indent=2, default=float) + "\n")
     write_report(report, adh["samples"], fam, out_dir)
     return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """python -m ragassist.image.evaluate --n 300 --seed 0 --out eval/reports/image"""
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Run the image evaluation suite.")
+    parser.add_argument("--n", type=int, default=300, help="prompts per set (default 300)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=Path("eval/reports/image"))
+    parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
+    args = parser.parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    run_image_eval(args.n, args.seed, args.out)
+    print(f"wrote {args.out / 'report.md'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

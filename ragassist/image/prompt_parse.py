@@ -127,3 +127,18 @@ def condition_text(prompt: str) -> str:
 def is_image_request(text: str) -> bool:
     """Does this message ask for a picture ('draw ...', 'show me what ... looks like', 'image of')?"""
     return bool(_IMAGE_REQUEST.search(text))
+
+
+def canonical_caption(attributes: dict[str, str]) -> str | None:
+    """The attributes in the training captions' plainest words ('a small red circle in the top left').
+
+    Conditioning on this instead of the user's wording makes unusual phrasings as easy to follow
+    as familiar ones; None when no shape was asked for (then the prompt itself is the condition).
+    """
+    if "shape" not in attributes:
+        return None
+    words = [attributes.get("size", ""), attributes.get("colour", ""), attributes["shape"]]
+    body = " ".join(w for w in words if w)
+    article = "an" if body[0] in "aeiou" else "a"
+    where = f" in the {attributes['position']}" if "position" in attributes else ""
+    return f"{article} {body}{where}"

@@ -49,6 +49,16 @@ class TrainConfig:
     checkpoint_every: int = 200  # steps between checkpoints
 
 
+def default_config(data: DataName, seed: int = 0, minutes: float = 15.0) -> TrainConfig:
+    """The step counts the shipped weights were trained with; digits are a smaller, simpler set."""
+    if data == "digits":
+        return TrainConfig(
+            data=data, seed=seed, minutes=minutes, vae_steps=1_000, denoiser_steps=2_000,
+            judge_steps=600, pool_size=6_000, judge_pool=6_000,
+        )  # fmt: skip
+    return TrainConfig(data=data, seed=seed, minutes=minutes)
+
+
 def _lr_at(step: int, total: int, peak: float, warmup: int = 50) -> float:
     if step < warmup:
         return peak * (step + 1) / warmup

@@ -8,6 +8,7 @@ import pytest
 
 from ragassist.image.captions import all_combinations, make_caption, random_mention
 from ragassist.image.prompt_parse import (
+    canonical_caption,
     condition_text,
     is_image_request,
     parse_attributes,
@@ -69,3 +70,13 @@ def test_digits_and_routing() -> None:
         assert not is_image_request(text), text
     assert condition_text("Please draw me a picture of a green cross.") == "a green cross"
     assert condition_text("draw") == "draw"
+
+
+def test_canonical_caption_round_trips_every_combination() -> None:
+    for attrs in all_combinations():
+        full = attrs.as_dict()
+        assert parse_attributes(canonical_caption(full) or "") == full
+        partial = {"shape": attrs.shape, "colour": attrs.colour}
+        assert parse_attributes(canonical_caption(partial) or "") == partial
+    assert canonical_caption({"colour": "red"}) is None
+    assert canonical_caption({"shape": "cross", "colour": "orange"}) == "an orange cross"

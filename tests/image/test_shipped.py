@@ -101,3 +101,12 @@ def test_cli_draw_saves_a_png_and_prints_verdicts(embedder, tmp_path, capsys) ->
     assert Image.open(out).size == (2 * (32 * 4 + 2) + 2, 32 * 4 + 4)
     assert "image 1:" in printed and "image 2:" in printed and "shape=circle" in printed
     assert main(["draw", "a red circle", "--n", "0"]) == 2
+
+
+def test_draw_conditions_on_the_parsed_attributes_unless_told_not_to(embedder) -> None:
+    prompt = "over in the lower-right corner, you can see a giant three-sided shape coloured yellow"
+    result = draw(prompt, n=2, seed=1)
+    assert result.condition == "a large yellow triangle in the bottom right"
+    assert result.n_ok >= 1, result.verdicts
+    raw = draw(prompt, n=1, seed=1, rewrite=False)
+    assert raw.condition == prompt and raw.attributes == result.attributes
