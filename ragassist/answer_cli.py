@@ -26,8 +26,8 @@ def _config(args: argparse.Namespace) -> Config:
         config = dataclasses.replace(
             config, verify=dataclasses.replace(config.verify, policy=args.policy)
         )
-    if getattr(args, "no_judge", False):
-        config = dataclasses.replace(config, verify=dataclasses.replace(config.verify, judge=False))
+    if getattr(args, "judge", False):
+        config = dataclasses.replace(config, verify=dataclasses.replace(config.verify, judge=True))
     return config
 
 
@@ -112,7 +112,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--policy", choices=["flag", "strict", "abstain"], help="what to do with unsupported claims"
     )
     p.add_argument(
-        "--no-judge", action="store_true", help="verify with the cheap signals only (faster)"
+        "--judge", action="store_true", help="also ask the LM judge (slower, a little sharper)"
     )
     p.add_argument("--explain", action="store_true", help="show every verifier signal per claim")
     p.set_defaults(func=cmd_ask)
@@ -121,7 +121,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--context", required=True, help="a text file holding the context")
     p.add_argument("--answer", required=True, help="the answer to check ('-' reads standard input)")
     p.add_argument("--question", help="the question the answer replies to (helps the judge)")
-    p.add_argument("--no-judge", action="store_true", help="cheap signals only")
+    p.add_argument("--judge", action="store_true", help="also ask the LM judge (slower)")
     p.add_argument(
         "--policy", choices=["flag", "strict", "abstain"], help="what to do with unsupported claims"
     )

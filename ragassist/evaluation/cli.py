@@ -80,22 +80,3 @@ def run_command(args: argparse.Namespace) -> int:
     print(f"{options.suite}: {scored} items scored now; report in {result.out / 'report.md'}")
     print((result.out / "report.md").read_text(encoding="utf-8"), file=sys.stdout)
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run `eval` on its own (python -m ragassist.evaluation.cli ...), for use before wiring."""
-    from ..errors import RagassistError
-
-    parser = argparse.ArgumentParser(prog="ragassist")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except RagassistError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return e.exit_code
-
-
-if __name__ == "__main__":
-    logging.basicConfig(level=logging.WARNING)
-    raise SystemExit(main())

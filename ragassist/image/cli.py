@@ -9,9 +9,11 @@ import time
 from pathlib import Path
 
 from ..errors import InputError
-from .checkpoint import WEIGHTS_DIR
 
 log = logging.getLogger(__name__)
+
+# The same folder as checkpoint.WEIGHTS_DIR, named here so that `ragassist --help` need not import torch.
+WEIGHTS_DIR = Path(__file__).parent / "weights"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -134,19 +136,3 @@ def train_command(args: argparse.Namespace) -> int:
         + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items())
     )
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Run the two subcommands alone (python -m ragassist.image.cli ...), for use before cli.py wires them."""
-    parser = argparse.ArgumentParser(prog="ragassist")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    try:
-        return int(args.func(args))
-    except InputError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return e.exit_code
-
-
-if __name__ == "__main__":
-    sys.exit(main())
