@@ -18,16 +18,35 @@ from ragassist import Assistant, Config
 from ragassist.embed import get_embedder
 
 
+def write_halueval(folder: Path, n: int = 2000) -> Path:
+    """The held-out HaluEval-QA knowledge passages, one small text file each."""
+    from ragassist.evaluation.halueval import load_rows
+
+    folder.mkdir()
+    for i, row in enumerate(load_rows("qa")[-n:]):
+        (folder / f"{i:05d}.txt").write_text(row["knowledge"], encoding="utf-8")
+    return folder
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--corpus", default="python-reference")
+    parser.add_argument(
+        "--corpus",
+        default="halueval",
+        help="python-reference, or halueval: 2,000 HaluEval-QA knowledge passages as files",
+    )
     args = parser.parse_args()
     embedder = get_embedder()
     embedder.embed(["warm up the model before timing"])
     with tempfile.TemporaryDirectory() as tmp:
         assistant = Assistant(Config(index_dir=Path(tmp) / "idx"), embedder=embedder)
+        paths, corpus = (
+            ([write_halueval(Path(tmp) / "docs")], None)
+            if args.corpus == "halueval"
+            else ([], args.corpus)
+        )
         began = time.perf_counter()
-        report = assistant.index(corpus=args.corpus)
+        report = assistant.index(paths, corpus=corpus)
         full = time.perf_counter() - began
         n = report.chunks_total
         texts = [
@@ -41,7 +60,7 @@ def main() -> None:
         embedder.embed(texts)
         raw = time.perf_counter() - began
         began = time.perf_counter()
-        again = assistant.index(corpus=args.corpus)
+        again = assistant.index(paths, corpus=corpus)
         noop = time.perf_counter() - began
     assert again.chunks_embedded == 0
     print(f"corpus {args.corpus}: {len(report.added)} documents, {n} chunks")
