@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from ragassist import cli
 from ragassist.errors import InputError
-from ragassist.evaluation import cli, report
+from ragassist.evaluation import report
 from ragassist.evaluation.detection import read_verify_file
 from ragassist.evaluation.rag import read_questions, source_matches
 from ragassist.evaluation.runner import RunOptions, run
