@@ -10,7 +10,6 @@ supported), so detection uses their negation.
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ import numpy as np
 
 from ..errors import InputError
 from . import halueval, metrics, plots
+from .jsonl import json_objects
 from .runner import ItemScorer, Plan, RunContext, Summary, file_sha256, sample_indices
 from .scorers import (
     NOT_SIGNALS,
@@ -113,32 +113,20 @@ def parse_label(value: Any, where: str) -> int:
 
 def read_verify_file(path: Path) -> list[dict[str, Any]]:
     """The rows of a verify-file JSONL; a bad row names its line number and the missing field."""
-    if not path.is_file():
-        raise InputError(f"--file {path} does not exist; pass a JSONL file of {{context, answer}}")
     rows: list[dict[str, Any]] = []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f"{path} line {number}"
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError(f"{where} is not valid JSON: {e}") from e
-            if not isinstance(data, dict):
-                raise InputError(f"{where} must be a JSON object with fields context and answer")
-            for name in ("context", "answer"):
-                if not isinstance(data.get(name), str) or not data[name].strip():
-                    raise InputError(f"{where} is missing the field {name!r} (a non-empty string)")
-            row = {
-                "id": f"line-{number}",
-                "context": data["context"],
-                "answer": data["answer"],
-                "question": str(data.get("question", "")),
-            }
-            if "label" in data:
-                row["label"] = parse_label(data["label"], where)
-            rows.append(row)
+    for number, where, data in json_objects(path, "--file", "fields context and answer"):
+        for name in ("context", "answer"):
+            if not isinstance(data.get(name), str) or not data[name].strip():
+                raise InputError(f"{where} is missing the field {name!r} (a non-empty string)")
+        row = {
+            "id": f"line-{number}",
+            "context": data["context"],
+            "answer": data["answer"],
+            "question": str(data.get("question", "")),
+        }
+        if "label" in data:
+            row["label"] = parse_label(data["label"], where)
+        rows.append(row)
     if not rows:
         raise InputError(f"{path} holds no rows; each line must be a JSON object")
     labelled = sum("label" in r for r in rows)

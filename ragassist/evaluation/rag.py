@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import logging
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 
 from ..errors import InputError
 from . import halueval, metrics, plots
+from .jsonl import json_objects
 from .runner import ItemScorer, Plan, RunContext, Summary, file_sha256, sample_indices
 
 log = logging.getLogger(__name__)
@@ -210,41 +210,29 @@ class RagHaluEvalSuite:
 
 def read_questions(path: Path) -> list[dict[str, Any]]:
     """Questions JSONL for rag-corpus; a bad row names its line and field."""
-    if not path.is_file():
-        raise InputError(f"--questions {path} does not exist; pass a JSONL with {QUESTION_FIELDS}")
     out = []
-    with path.open(encoding="utf-8") as f:
-        for number, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            where = f"{path} line {number}"
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise InputError(f"{where} is not valid JSON: {e}") from e
-            if not isinstance(data, dict):
-                raise InputError(f"{where} must be a JSON object with {QUESTION_FIELDS}")
-            if not isinstance(data.get("question"), str) or not data["question"].strip():
-                raise InputError(f"{where} is missing the field 'question' (a non-empty string)")
-            answerable = data.get("answerable", True)
-            if not isinstance(answerable, bool):
-                raise InputError(f"{where}: field 'answerable' must be true or false")
-            answers = data.get("answers", [])
-            if isinstance(answers, str):
-                answers = [answers]
-            if answerable and (not answers or not all(isinstance(a, str) for a in answers)):
-                raise InputError(f"{where} is missing the field 'answers' (a list of strings)")
-            if answerable and not isinstance(data.get("source"), str):
-                raise InputError(f"{where} is missing the field 'source' (the document's path)")
-            out.append(
-                {
-                    "id": f"line-{number}",
-                    "question": data["question"],
-                    "answers": list(answers),
-                    "source": data.get("source") or "",
-                    "answerable": answerable,
-                }
-            )
+    for number, where, data in json_objects(path, "--questions", str(QUESTION_FIELDS)):
+        if not isinstance(data.get("question"), str) or not data["question"].strip():
+            raise InputError(f"{where} is missing the field 'question' (a non-empty string)")
+        answerable = data.get("answerable", True)
+        if not isinstance(answerable, bool):
+            raise InputError(f"{where}: field 'answerable' must be true or false")
+        answers = data.get("answers", [])
+        if isinstance(answers, str):
+            answers = [answers]
+        if answerable and (not answers or not all(isinstance(a, str) for a in answers)):
+            raise InputError(f"{where} is missing the field 'answers' (a list of strings)")
+        if answerable and not isinstance(data.get("source"), str):
+            raise InputError(f"{where} is missing the field 'source' (the document's path)")
+        out.append(
+            {
+                "id": f"line-{number}",
+                "question": data["question"],
+                "answers": list(answers),
+                "source": data.get("source") or "",
+                "answerable": answerable,
+            }
+        )
     if not out:
         raise InputError(f"{path} holds no questions")
     return out
