@@ -32,7 +32,7 @@ def _tokenize(texts: list[str]) -> list[list[str]]:
 class DenseIndex:
     """FAISS inner-product search over unit vectors: exact below `flat_below` chunks, HNSW above."""
 
-    def __init__(self, dim: int, flat_below: int = 50_000) -> None:
+    def __init__(self, dim: int, flat_below: int = 200_000) -> None:
         import faiss
 
         self.dim = dim
@@ -143,7 +143,7 @@ class KeywordIndex:
 class SearchIndex:
     """The dense and keyword indexes of one folder, kept in step with its store."""
 
-    def __init__(self, store: Store, dim: int, flat_below: int = 50_000) -> None:
+    def __init__(self, store: Store, dim: int, flat_below: int = 200_000) -> None:
         self.store = store
         self.dense = DenseIndex(dim, flat_below)
         self.keyword = KeywordIndex()
