@@ -48,6 +48,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     if "dropped" in answer.reason and not answer.abstained:
         out.print("[yellow]Answer after dropping unsupported claims:[/] ", end="")
         out.print(answer.text, markup=False)
+    if answer.image_path:
+        out.print(f"[bold]Image:[/] {answer.image_path}")
     print_citations(out, answer)
     print_verdicts(out, answer, explain=args.explain)
     return 0

@@ -182,6 +182,8 @@ class Assistant:
         if is_image_request(text):
             answer_with_image(result, hits, self.config.retrieve.min_relevance)
             lap("image")
+            if on_token:
+                on_token(result.text)
             return result
         # 4. nothing relevant enough: say so instead of answering from the model's memory
         best = max((h.dense_score or 0.0 for h in hits), default=0.0)

@@ -72,6 +72,7 @@ def answer_dict(answer: Answer) -> dict[str, object]:
         "question": answer.question,
         "answer": answer.text,
         "abstained": answer.abstained,
+        "image": answer.image_path,
         "reason": answer.reason,
         "support": answer.support,
         "citations": [

@@ -107,3 +107,22 @@ def test_prompt_injection_in_a_document_is_not_obeyed(
     answer = assistant.answer("Where does the Danube end?")
     assert "HACKED" not in answer.text.upper()
     assert answer.abstained or "black sea" in answer.text.lower()
+
+
+def test_picture_request_draws_the_retrieved_description(
+    tmp_path: Path, embedder, monkeypatch
+) -> None:
+    monkeypatch.setenv("RAGASSIST_HOME", str(tmp_path / "home"))
+    config = Config(index_dir=tmp_path / "idx")
+    assistant = Assistant(config, embedder=embedder)
+    assistant.index([CORPUS / "shape-emblems.md"])
+    answer = assistant.answer("Draw the emblem of the Aurora Guild")
+    assert answer.image_path and Path(answer.image_path).is_file()
+    assert "small red circle in the top left" in answer.text and "[1]" in answer.text
+    assert answer.citations[0].hit.chunk.source.endswith("shape-emblems.md")
+    assert {v.claim.text for v in answer.verdicts} == {
+        "shape: circle",
+        "colour: red",
+        "size: small",
+        "position: top left",
+    }
