@@ -228,9 +228,8 @@ class Config:
             if name:
                 flat.setdefault(section, {})[name] = value
             else:
-                config = replace(
-                    config, **{section: Path(value) if section == "index_dir" else value}
-                )
+                top: dict[str, Any] = {section: Path(value) if section == "index_dir" else value}
+                config = replace(config, **top)
         return config.merged(flat, "overrides")
 
     def merged(self, data: dict[str, Any], origin: str) -> Config:

@@ -47,7 +47,7 @@ class SentenceTransformerEmbedder:
     def __init__(self, name: str = MINILM, batch_size: int = 64) -> None:
         self.name = name
         self.batch_size = batch_size
-        self.dim = 384 if name == MINILM else self.model.get_embedding_dimension()
+        self.dim: int = 384 if name == MINILM else int(self.model.get_embedding_dimension() or 0)
 
     @functools.cached_property
     def model(self) -> SentenceTransformer:
@@ -60,7 +60,7 @@ class SentenceTransformerEmbedder:
 
     @property
     def max_tokens(self) -> int:
-        return int(self.model.max_seq_length)
+        return int(self.model.max_seq_length or 0)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         if not texts:

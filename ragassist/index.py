@@ -43,6 +43,7 @@ class DenseIndex:
         """Replace the contents with these vectors; the layout is chosen by collection size."""
         import faiss
 
+        inner: faiss.Index
         if len(ids) >= self.flat_below:
             inner = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = 80
@@ -88,7 +89,7 @@ class DenseIndex:
     def load(self, path: Path) -> None:
         import faiss
 
-        self.index = faiss.read_index(str(path))
+        self.index = faiss.read_index(str(path))  # type: ignore[assignment]  # an IndexIDMap2 we wrote
         if self.index.d != self.dim:
             raise ValueError(f"dimension {self.index.d} != {self.dim}")
 

@@ -84,7 +84,7 @@ def load_document(path: Path, data: bytes) -> Document:
         text, sections, title = _html(_decode(path, data))
     else:
         text = _decode(path, data)
-        sections = _markdown_sections(text) if suffix in MARKDOWN_SUFFIXES else ()
+        sections = _markdown_sections(text) if suffix in MARKDOWN_SUFFIXES else []
         title = _first_heading(sections)
     if not text.strip():
         raise LoadError(str(path), "no text in it (empty file, or a PDF of scanned images)")
@@ -107,7 +107,8 @@ def _decode(path: Path, data: bytes) -> str:
 
 def _markdown_sections(text: str) -> list[Section]:
     """One section per heading, labelled with the heading path ('Intro > Details')."""
-    sections, stack = [], []  # stack of (level, title)
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []  # (level, title) of the enclosing headings
     for m in _MD_HEADING.finditer(text):
         level, title = len(m.group(1)), m.group(2).strip()
         stack = [(lv, t) for lv, t in stack if lv < level] + [(level, title)]
