@@ -2,7 +2,7 @@
 
 Test hook (used by tests/test_repl.py, not meant for users): with RAGASSIST_TEST_TINY_MODELS=1
 the assistant embeds with the hashing embedder ("hash-64": the index must be built with it),
-answers with the tiny random-weight model of ragassist.models.tiny_causal_lm, does not verify,
+answers with the tiny random-weight model of ragassist.tiny.tiny_causal_lm, does not verify,
 and has no relevance gate, so the shell starts and streams in a second without any real model.
 RAGASSIST_TEST_TOKEN_DELAY=SECONDS (read in repl.py) slows the stream so a test can press Ctrl-C
 while an answer is still streaming.
@@ -231,7 +231,7 @@ def make_assistant(config: Config) -> tuple[Assistant, Any]:
 
     def tiny_generator() -> None:
         from .generate import TransformersGenerator
-        from .models import tiny_causal_lm
+        from .tiny import tiny_causal_lm
 
         tok, model = tiny_causal_lm()
         gen = TransformersGenerator(assistant.config.generate, model=model, tokenizer=tok)

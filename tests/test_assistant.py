@@ -11,8 +11,8 @@ from ragassist import Assistant, Config
 from ragassist.config import GenerateConfig, VerifyConfig
 from ragassist.errors import InputError
 from ragassist.generate import TransformersGenerator
-from ragassist.models import tiny_causal_lm
 from ragassist.prompt import ABSTAIN
+from ragassist.tiny import tiny_causal_lm
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpora" / "handbook"
 

@@ -10,8 +10,8 @@ import torch
 from ragassist.citations import check_citations, is_abstention
 from ragassist.config import GenerateConfig
 from ragassist.generate import Generator, TransformersGenerator, _split_stop, quantize_int8
-from ragassist.models import tiny_causal_lm
 from ragassist.prompt import build_prompt
+from ragassist.tiny import tiny_causal_lm
 from ragassist.types import Chunk, Hit
 
 CFG = GenerateConfig(model="tiny", max_new_tokens=40, context_tokens=1024, dtype="float32")

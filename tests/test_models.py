@@ -20,8 +20,8 @@ from ragassist.models import (
     ready_copy_is_current,
     save_ready_copy,
     sha256_file,
-    tiny_causal_lm,
 )
+from ragassist.tiny import tiny_causal_lm
 
 
 def fake_parts(tmp_path: Path) -> tuple[list[Path], str]:

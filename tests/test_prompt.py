@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ragassist.errors import InputError
-from ragassist.models import tiny_causal_lm
 from ragassist.prompt import ABSTAIN, build_prompt, sanitize, validate_question
+from ragassist.tiny import tiny_causal_lm
 from ragassist.types import Chunk, Hit
 
 
