@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..errors import InputError
 from .detection import HaluEvalSuite, VerifyFileSuite
+from .image_suite import ImageSuite
 from .rag import RagCorpusSuite, RagHaluEvalSuite
 from .runner import Suite
 
@@ -16,6 +17,7 @@ SUITES: dict[str, Suite] = {
         HaluEvalSuite("summarization"),
         RagHaluEvalSuite(),
         RagCorpusSuite(),
+        ImageSuite(),
     )
 }
 
