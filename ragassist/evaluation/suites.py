@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from ..errors import InputError
-from .detection import HaluEvalSuite, VerifyFileSuite
+from .detection import VerifyFileSuite
+from .halueval_suite import HaluEvalSuite
 from .image_suite import ImageSuite
 from .rag import RagCorpusSuite, RagHaluEvalSuite
 from .runner import Suite
