@@ -213,6 +213,13 @@ class Assistant:
             if on_token:
                 on_token(piece)
         lap("generate")
+        trace = gen.last_trace
+        result.generation = {
+            "prompt_tokens": trace.prompt_tokens,
+            "new_tokens": len(trace.steps),
+            "first_token_s": trace.first_token_s,
+            "tokens_per_s": trace.tokens_per_s,
+        }
         # 7. citations must point at passages that were retrieved
         checked = check_citations("".join(pieces).strip(), prompt.hits)
         result.text, result.citations = checked.text, checked.citations

@@ -40,7 +40,10 @@ USER_TEMPLATE = (
     "brackets, like [1]."
 )
 
-PASSAGE_TEMPLATE = "[{number}] {header}\n{text}\n\n"
+# The source label follows the text: with it on the number's line, Qwen answered with the label
+# ("[1] halueval-qa-01000") in 3 of 12 HaluEval-QA train questions (rows 1000-1011). Label after:
+# gold contained Qwen 8/12 (was 5/12), SmolLM2 4/12 (was 3/12).
+PASSAGE_TEMPLATE = "[{number}] {text}\n(source: {header})\n\n"
 
 MAX_QUESTION_CHARS = 4000  # refused before tokenizing: no real question is this long
 _FENCE = re.compile(r"</?\s*documents\s*>", re.IGNORECASE)

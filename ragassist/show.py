@@ -108,5 +108,6 @@ def answer_dict(answer: Answer) -> dict[str, object]:
             for h in answer.hits
         ],
         "timings": answer.timings,
+        "generation": answer.generation,
         "models": answer.models,
     }

@@ -118,4 +118,6 @@ class Answer:
     )
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
     models: dict[str, str] = field(default_factory=dict)  # stage -> model name
+    # prompt_tokens, new_tokens, first_token_s, tokens_per_s of the generation (empty: none ran)
+    generation: dict[str, float] = field(default_factory=dict)
     image_path: str | None = None

@@ -131,6 +131,7 @@ class Verifier:
                 inside = [lp for off, lp in token_logprobs if claim.start <= off < claim.end]
                 if inside:
                     sig["generator_logprob"] = sum(inside) / len(inside)
+                    sig["generator_min_logprob"] = min(inside)
             p = self.probability(sig) if hits else 0.0
             verdicts.append(
                 Verdict(

@@ -25,7 +25,8 @@ def test_numbered_sources_and_fence(tok):
     p = build_prompt("What is fact1?", hits, tok, window=4096, max_new_tokens=64)
     assert p.hits == hits and p.dropped == 0
     user = p.messages[-1]["content"]
-    assert "[1] Doc 1 (## Part)" in user and "[2] Doc 2 (## Part)" in user
+    assert "(source: Doc 1 (## Part))" in user and "(source: Doc 2 (## Part))" in user
+    assert user.index("[1] ") < user.index("(source: Doc 1") < user.index("[2] ")
     assert user.index("<documents>") < user.index("[1]") < user.index("</documents>")
     assert "Question: What is fact1?" in user
     system = p.messages[0]["content"]

@@ -88,11 +88,17 @@ def score_question(assistant: Any, item: dict[str, Any], answer: bool) -> dict[s
             "abstained": bool(result.abstained),
             "flagged": any(v.flagged for v in result.verdicts),
             "claims": len(result.verdicts),
+            "verdicts": [  # every claim's signals, so a fusion model can be re-scored offline
+                {"claim": v.claim.text, "probability": v.probability, "signals": v.signals}
+                for v in result.verdicts
+            ],
             "support": getattr(result, "support", None),
+            "best_relevance": max((h.dense_score or 0.0 for h in result.hits), default=0.0),
             "exact_match": metrics.exact_match(result.text, golds) if golds else None,
             "token_f1": metrics.token_f1(result.text, golds) if golds else None,
             "gold_contained": metrics.gold_contained(result.text, golds) if golds else None,
             "timings": result.timings,
+            "generation": result.generation,
             "models": result.models,
         }
     return row
@@ -125,6 +131,12 @@ def summarize_rag(rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
             "answered_right": len(right),
             "answered_wrong": len(wrong),
             "seconds_per_question": _mean(r["seconds"] for r in answered),
+            "first_token_seconds_median": _median(
+                g["first_token_s"] for r in answered if (g := r.get("generation"))
+            ),
+            "tokens_per_second_median": _median(
+                g["tokens_per_s"] for r in answered if (g := r.get("generation"))
+            ),
         }
         if unanswerable:
             out["unanswerable"] = {
@@ -151,6 +163,11 @@ def summarize_rag(rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
         "answer (gold containment); 'wrong flagged' and 'right passed' count non-abstained answers."
     ]
     return Summary(out, plot_files, models, notes)
+
+
+def _median(values: Any) -> float:
+    data = [float(v) for v in values]
+    return float(np.median(data)) if data else float("nan")
 
 
 def _mean(values: Any) -> float:
