@@ -67,10 +67,11 @@ class Prompt:
 def validate_question(question: str | bytes, max_chars: int = MAX_QUESTION_CHARS) -> str:
     """The question as clean text; InputError when it is empty, not UTF-8 or absurdly long."""
     if isinstance(question, bytes | bytearray):
+        raw = bytes(question)
         try:
-            question = bytes(question).decode("utf-8")
+            question = raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            bad = bytes(question)[e.start : e.start + 1].hex()
+            bad = raw[e.start : e.start + 1].hex()
             raise InputError(
                 f"the question is not valid UTF-8 (byte 0x{bad} at position {e.start}); "
                 "pass text encoded as UTF-8"

@@ -67,6 +67,10 @@ class ResBlock(nn.Module):
 class Denoiser(nn.Module):
     """(noisy latent, timestep, caption embedding) -> the prediction the scheduler asks for."""
 
+    cond_mean: torch.Tensor  # buffers, typed for mypy
+    cond_std: torch.Tensor
+    coords: torch.Tensor
+
     def __init__(self, config: DenoiserConfig) -> None:
         super().__init__()
         self.config = config

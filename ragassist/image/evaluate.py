@@ -11,6 +11,7 @@ import logging
 import random
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -238,7 +239,7 @@ def _digits_suite(n: int, seed: int, folder: Path, steps: int, guidance: float) 
         return None
     pipe, judge = load_pipeline(digits_folder), load_judge(digits_folder)
     labels = np.arange(n) % 10
-    out = {}
+    out: dict[str, Any] = {}
     for name, heldout in (("training_phrasings", False), ("heldout_phrasings", True)):
         prompts = digit_captions(labels, seed=seed + 5, heldout=heldout)
         images = pipe(prompts, steps=steps, guidance=guidance, seed=seed)
