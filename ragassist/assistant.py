@@ -16,7 +16,7 @@ from .config import Config
 from .corpora import corpus_sources, file_sources
 from .embed import Embedder, get_embedder
 from .errors import IndexStateError
-from .generate import Trace, TransformersGenerator
+from .generate import DecodingLoop, Trace, TransformersGenerator
 from .image import is_image_request
 from .image_answer import answer_with_image
 from .index import SearchIndex
@@ -39,7 +39,7 @@ class Assistant:
         self,
         config: Config | None = None,
         embedder: Embedder | None = None,
-        generator: TransformersGenerator | None = None,
+        generator: DecodingLoop | None = None,
         verifier: Verifier | None = None,
     ) -> None:
         """Any stage can be passed in (tests, custom models); the rest is built from config on use."""
@@ -152,7 +152,11 @@ class Assistant:
 
     # answering ------------------------------------------------------------------
     @functools.cached_property
-    def generator(self) -> TransformersGenerator:
+    def generator(self) -> DecodingLoop:
+        if self.config.generate.backend == "llama.cpp":
+            from .llamacpp import LlamaCppGenerator
+
+            return LlamaCppGenerator(self.config.generate)
         return TransformersGenerator(self.config.generate)
 
     def answer(
@@ -237,8 +241,11 @@ class Assistant:
 
     @functools.cached_property
     def verifier(self) -> Verifier:
-        """The second model must not be the generator: the LM judge is skipped when they match."""
-        cfg = self.config.verify
+        """The second model must not be the generator: the LM judge is skipped when they match.
+
+        Own answers are scored with `verify.answer_profile`, fitted on the assistant's answers.
+        """
+        cfg = dataclasses.replace(self.config.verify, profile=self.config.verify.answer_profile)
         if cfg.judge and cfg.judge_model == self.config.generate.model:
             log.warning(
                 "verify.judge_model %s is the generator; using the judge-free fusion",

@@ -147,8 +147,6 @@ class Conversation:
     def _llm(self) -> Any:
         """A generator sharing the answer model's weights, with its own short budget and stops."""
         if self._rewriter is None:
-            from .generate import TransformersGenerator
-
             gen = self.assistant.generator
             cfg = replace(
                 gen.config,
@@ -157,7 +155,7 @@ class Conversation:
                 stop=("\n", "?"),  # one question, nothing after it
                 repetition_penalty=1.0,
             )
-            self._rewriter = TransformersGenerator(cfg, model=gen.model, tokenizer=gen.tokenizer)
+            self._rewriter = gen.with_config(cfg)
         return self._rewriter
 
     # 2. asking ---------------------------------------------------------------------------------

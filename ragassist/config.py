@@ -95,11 +95,15 @@ class RetrieveConfig:
 
 
 GenerateDtype = Literal["float32", "bfloat16", "int8"]  # int8: dynamic, opt-in
+GenerateBackend = Literal["transformers", "llama.cpp"]  # llama.cpp: optional, compiled on install
 
 
 @dataclass(frozen=True)
 class GenerateConfig:
     model: str = "smollm2-135m"  # a name from ragassist.models, a local HF folder or a .gguf file
+    backend: GenerateBackend = (
+        "transformers"  # "llama.cpp" runs the GGUF in C++ (make install-llamacpp)
+    )
     max_new_tokens: int = 160  # the answer is cut after this many tokens
     temperature: float = 0.0  # 0 means greedy decoding (reproducible); above 0 samples
     top_p: float = 1.0  # nucleus sampling mass, used only when temperature > 0
@@ -116,6 +120,7 @@ class GenerateConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "stop", tuple(self.stop))
         _check_choice("generate.dtype", self.dtype, GenerateDtype)
+        _check_choice("generate.backend", self.backend, GenerateBackend)
         _check_range("generate.max_new_tokens", self.max_new_tokens, 1, 8192)
         _check_range("generate.temperature", self.temperature, 0.0, 5.0)
         _check_range("generate.top_p", self.top_p, 0.01, 1.0)
@@ -126,7 +131,7 @@ class GenerateConfig:
 
 
 VerifyPolicy = Literal["flag", "strict", "abstain"]
-VerifyProfile = Literal["qa", "dialogue", "summarization", "general"]
+VerifyProfile = Literal["qa", "dialogue", "summarization", "general", "answers"]
 
 
 @dataclass(frozen=True)
@@ -134,6 +139,7 @@ class VerifyConfig:
     enabled: bool = True  # split the answer into claims and check each against the evidence
     policy: VerifyPolicy = "flag"  # flag: mark claims; strict: drop flagged claims; abstain: refuse below abstain_below
     profile: VerifyProfile = "general"  # which fitted fusion (ragassist/data/fusion.json) makes the probability; general = sentence claims
+    answer_profile: VerifyProfile = "general"  # the fusion for the assistant's own answers: fitted on them, it also weighs the generator's token probabilities and the retrieval similarity
     judge: bool = False  # also ask the LM judge (judge_model): +0.02 AUROC on QA, but doubles answer time (bench/verify.py)
     judge_model: str = (
         "qwen2.5-0.5b"  # the judge LM: a ragassist.models name, different from the generator
@@ -153,6 +159,7 @@ class VerifyConfig:
     def __post_init__(self) -> None:
         _check_choice("verify.policy", self.policy, VerifyPolicy)
         _check_choice("verify.profile", self.profile, VerifyProfile)
+        _check_choice("verify.answer_profile", self.answer_profile, VerifyProfile)
         _check_choice("verify.judge_dtype", self.judge_dtype, GenerateDtype)
         if self.threshold != -1.0:
             _check_range("verify.threshold", self.threshold, 0.0, 1.0)

@@ -91,81 +91,43 @@ def quantize_int8(model: Any) -> Any:
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
-class TransformersGenerator:
-    """A local causal LM from the registry; loads on first use, once per process."""
+class DecodingLoop:
+    """Greedy or sampled decoding with stop rules, streaming and a token trace, over any model.
 
-    def __init__(
-        self, config: GenerateConfig | None = None, model: Any = None, tokenizer: Any = None
-    ):
-        self.config = config or GenerateConfig()
-        self.name = self.config.model
-        self._model, self._tokenizer = model, tokenizer
-        self.last_trace = Trace()
-        self._prefix: tuple[list[int], Any] | None = None  # (token ids, their KV cache)
+    A backend supplies the tokenizer, the window and two steps: `_start` (the prompt in, the
+    next token's logits out, reusing what it has cached) and `_next` (one token in, logits out).
+    """
 
-    def _load(self) -> None:
-        import torch
+    config: GenerateConfig
+    name: str
+    last_trace: Trace
+    tokenizer: Any
+    window: int
 
-        from .models import load_causal_lm
+    def _start(self, ids: list[int], prefix_tokens: int) -> Any:
+        raise NotImplementedError
 
-        if self.config.dtype == "int8":
-            tok, model = load_causal_lm(self.config.model, torch.float32)
-            self._tokenizer, self._model = tok, quantize_int8(model)
-        else:
-            dtype = getattr(torch, self.config.dtype)
-            self._tokenizer, self._model = load_causal_lm(self.config.model, dtype)
+    def _next(self, token: int) -> Any:
+        raise NotImplementedError
 
-    @property
-    def model(self) -> Any:
-        if self._model is None:
-            self._load()
-        return self._model
+    def _model_eos(self) -> list[int]:
+        """End-of-sequence ids the model itself declares, beyond the tokenizer's."""
+        return []
 
-    @property
-    def tokenizer(self) -> Any:
-        if self._tokenizer is None:
-            self._load()
-        return self._tokenizer
-
-    @property
-    def window(self) -> int:
-        """Prompt + answer tokens this generator handles: the config cap or the model's window."""
-        native = int(getattr(self.model.config, "max_position_embeddings", 2048) or 2048)
-        return min(native, self.config.context_tokens)
+    def with_config(self, config: GenerateConfig) -> DecodingLoop:
+        """A generator with other settings sharing this one's loaded model (no second copy)."""
+        raise NotImplementedError
 
     @functools.cached_property
     def eos_ids(self) -> frozenset[int]:
-        """Token ids that end the answer: eos from tokenizer and generation config, end-of-turn."""
-        ids: set[int] = set()
-        for source in (self.tokenizer.eos_token_id, self.model.generation_config.eos_token_id):
-            if isinstance(source, int):
-                ids.add(source)
-            elif source:
-                ids.update(source)
+        """Token ids that end the answer: eos from tokenizer and model, end-of-turn markers."""
+        ids: set[int] = set(self._model_eos())
+        source = self.tokenizer.eos_token_id
+        if isinstance(source, int):
+            ids.add(source)
         vocab = self.tokenizer.get_vocab()
         ids.update(vocab[t] for t in ("<|im_end|>", "<|endoftext|>", "<|eot_id|>") if t in vocab)
         return frozenset(ids)
-
-    def _prefill(self, ids: list[int], prefix_tokens: int) -> tuple[Any, Any]:
-        """Run the prompt through the model, reusing the cached prefix when it matches."""
-        import torch
-        from transformers import DynamicCache
-
-        cache, start = None, 0
-        if self._prefix is not None:
-            prefix_ids, prefix_cache = self._prefix
-            if len(prefix_ids) < len(ids) and ids[: len(prefix_ids)] == prefix_ids:
-                cache, start = copy.deepcopy(prefix_cache), len(prefix_ids)
-        if cache is None:
-            cache = DynamicCache(config=self.model.config)
-        self.last_trace.cached_tokens = start
-        input_ids = torch.tensor([ids[start:]])
-        if start == 0 and 0 < prefix_tokens < len(ids):  # fill and keep the prefix first
-            head = self.model(input_ids=input_ids[:, :prefix_tokens], past_key_values=cache)
-            self._prefix = (ids[:prefix_tokens], copy.deepcopy(head.past_key_values))
-            cache, input_ids = head.past_key_values, input_ids[:, prefix_tokens:]
-        out = self.model(input_ids=input_ids, past_key_values=cache, logits_to_keep=1)
-        return out.logits[0, -1].float(), out.past_key_values
 
     def _choose(self, logits: Any, history: list[int], generator: Any) -> int:
         import torch
@@ -188,20 +150,8 @@ class TransformersGenerator:
         return int(torch.multinomial(probs, 1, generator=generator))
 
     def generate(self, prompt: Prompt | str) -> Iterator[str]:
-        """Stream the answer as text pieces; `last_trace` holds the tokens once it finishes.
-
-        With config.threads set, torch uses that many threads while this runs (restored after):
-        on a busy 2-core machine one thread decoded 5x faster than two (bench/generate.py).
-        """
-        import torch
-
-        before = torch.get_num_threads()
-        if self.config.threads:
-            torch.set_num_threads(self.config.threads)
-        try:
-            yield from self._generate(prompt)
-        finally:
-            torch.set_num_threads(before)
+        """Stream the answer as text pieces; `last_trace` holds the tokens once it finishes."""
+        return self._generate(prompt)
 
     def _generate(self, prompt: Prompt | str) -> Iterator[str]:
         import torch
@@ -217,44 +167,38 @@ class TransformersGenerator:
         sampler = torch.Generator().manual_seed(cfg.seed)
         new: list[int] = []
         emitted = 0
-        with torch.inference_mode():
-            logits, cache = self._prefill(ids, prefix_tokens)
-            for _ in range(budget):
-                logp = torch.log_softmax(logits, dim=-1)
-                token = self._choose(logits, ids + new, sampler)
-                entropy = float(-(logp.exp() * logp).sum())
-                if not trace.steps:
-                    trace.first_token_s = time.perf_counter() - start
-                trace.steps.append(
-                    TokenStep(token, tok.decode([token]), float(logp[token]), entropy)
-                )
-                if token in self.eos_ids:
-                    trace.stop_reason = "eos"
-                    break
-                new.append(token)
-                text = tok.decode(new, skip_special_tokens=True)
-                kept, stop, safe = _split_stop(text, cfg.stop)
-                if stop is not None:
-                    trace.stop_reason = f"stop:{stop}"
-                    if len(kept) > emitted:
-                        yield kept[emitted:]
-                    emitted = len(kept)
-                    break
-                if text.endswith("\ufffd"):  # an incomplete UTF-8 sequence: wait for the rest
-                    safe = min(safe, len(text) - 1)
-                if safe > emitted:
-                    yield text[emitted:safe]
-                    emitted = safe
-                if len(trace.steps) == budget:
-                    break
-                out = self.model(
-                    input_ids=torch.tensor([[token]]), past_key_values=cache, use_cache=True
-                )
-                logits, cache = out.logits[0, -1].float(), out.past_key_values
-            if trace.stop_reason in ("eos", "max_new_tokens"):
-                tail = tok.decode(new, skip_special_tokens=True)[emitted:]
-                if tail:
-                    yield tail
+        logits = self._start(ids, prefix_tokens)
+        for _ in range(budget):
+            logp = torch.log_softmax(logits, dim=-1)
+            token = self._choose(logits, ids + new, sampler)
+            entropy = float(-(logp.exp() * logp).sum())
+            if not trace.steps:
+                trace.first_token_s = time.perf_counter() - start
+            trace.steps.append(TokenStep(token, tok.decode([token]), float(logp[token]), entropy))
+            if token in self.eos_ids:
+                trace.stop_reason = "eos"
+                break
+            new.append(token)
+            text = tok.decode(new, skip_special_tokens=True)
+            kept, stop, safe = _split_stop(text, cfg.stop)
+            if stop is not None:
+                trace.stop_reason = f"stop:{stop}"
+                if len(kept) > emitted:
+                    yield kept[emitted:]
+                emitted = len(kept)
+                break
+            if text.endswith("\ufffd"):  # an incomplete UTF-8 sequence: wait for the rest
+                safe = min(safe, len(text) - 1)
+            if safe > emitted:
+                yield text[emitted:safe]
+                emitted = safe
+            if len(trace.steps) == budget:
+                break
+            logits = self._next(token)
+        if trace.stop_reason in ("eos", "max_new_tokens"):
+            tail = tok.decode(new, skip_special_tokens=True)[emitted:]
+            if tail:
+                yield tail
         trace.total_s = time.perf_counter() - start
         log.debug(
             "generated %d tokens (%s) in %.2fs, first after %.2fs",
@@ -267,3 +211,103 @@ class TransformersGenerator:
     def complete(self, prompt: Prompt | str) -> str:
         """The whole answer at once (the stream joined)."""
         return "".join(self.generate(prompt))
+
+
+class TransformersGenerator(DecodingLoop):
+    """A local causal LM from the registry, decoded in PyTorch; loads on first use, once per process."""
+
+    def __init__(
+        self, config: GenerateConfig | None = None, model: Any = None, tokenizer: Any = None
+    ):
+        self.config = config or GenerateConfig()
+        self.name = self.config.model
+        self._model, self._tokenizer = model, tokenizer
+        self.last_trace = Trace()
+        self._prefix: tuple[list[int], Any] | None = None  # (token ids, their KV cache)
+        self._cache: Any = None  # the KV cache of the generation under way
+
+    def _load(self) -> None:
+        import torch
+
+        from .models import load_causal_lm
+
+        if self.config.dtype == "int8":
+            tok, model = load_causal_lm(self.config.model, torch.float32)
+            self._tokenizer, self._model = tok, quantize_int8(model)
+        else:
+            dtype = getattr(torch, self.config.dtype)
+            self._tokenizer, self._model = load_causal_lm(self.config.model, dtype)
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            self._load()
+        return self._model
+
+    @property
+    def tokenizer(self) -> Any:  # type: ignore[override]
+        if self._tokenizer is None:
+            self._load()
+        return self._tokenizer
+
+    @property
+    def window(self) -> int:  # type: ignore[override]
+        """Prompt + answer tokens this generator handles: the config cap or the model's window."""
+        native = int(getattr(self.model.config, "max_position_embeddings", 2048) or 2048)
+        return min(native, self.config.context_tokens)
+
+    def with_config(self, config: GenerateConfig) -> TransformersGenerator:
+        return TransformersGenerator(config, model=self.model, tokenizer=self.tokenizer)
+
+    def _model_eos(self) -> list[int]:
+        source = self.model.generation_config.eos_token_id
+        return [source] if isinstance(source, int) else list(source or [])
+
+    def _start(self, ids: list[int], prefix_tokens: int) -> Any:
+        """Run the prompt through the model, reusing the cached prefix when it matches."""
+        import torch
+        from transformers import DynamicCache
+
+        cache, start = None, 0
+        if self._prefix is not None:
+            prefix_ids, prefix_cache = self._prefix
+            if len(prefix_ids) < len(ids) and ids[: len(prefix_ids)] == prefix_ids:
+                cache, start = copy.deepcopy(prefix_cache), len(prefix_ids)
+        if cache is None:
+            cache = DynamicCache(config=self.model.config)
+        self.last_trace.cached_tokens = start
+        input_ids = torch.tensor([ids[start:]])
+        if start == 0 and 0 < prefix_tokens < len(ids):  # fill and keep the prefix first
+            head = self.model(input_ids=input_ids[:, :prefix_tokens], past_key_values=cache)
+            self._prefix = (ids[:prefix_tokens], copy.deepcopy(head.past_key_values))
+            cache, input_ids = head.past_key_values, input_ids[:, prefix_tokens:]
+        out = self.model(input_ids=input_ids, past_key_values=cache, logits_to_keep=1)
+        self._cache = out.past_key_values
+        return out.logits[0, -1].float()
+
+    def _next(self, token: int) -> Any:
+        import torch
+
+        out = self.model(
+            input_ids=torch.tensor([[token]]), past_key_values=self._cache, use_cache=True
+        )
+        self._cache = out.past_key_values
+        return out.logits[0, -1].float()
+
+    def generate(self, prompt: Prompt | str) -> Iterator[str]:
+        """Stream the answer as text pieces; `last_trace` holds the tokens once it finishes.
+
+        With config.threads set, torch uses that many threads while this runs (restored after):
+        on a busy 2-core machine one thread decoded 5x faster than two (bench/generate.py).
+        """
+        import torch
+
+        before = torch.get_num_threads()
+        if self.config.threads:
+            torch.set_num_threads(self.config.threads)
+        try:
+            with torch.inference_mode():
+                yield from self._generate(prompt)
+        finally:
+            self._cache = None
+            torch.set_num_threads(before)

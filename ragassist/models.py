@@ -303,6 +303,26 @@ def load_causal_lm(name: str, dtype: torch.dtype | None = None) -> tuple[Any, An
     return tok, model
 
 
+def gguf_source(name: str) -> tuple[Path, Any]:
+    """(GGUF path, tokenizer) of a packaged name or a .gguf file, for backends that run GGUF.
+
+    The tokenizer comes from the ready copy when there is one (fast), else from the GGUF itself.
+    """
+    set_offline()
+    from transformers import AutoTokenizer
+
+    local = Path(name).expanduser()
+    if name not in REGISTRY and not (local.is_file() and local.suffix == ".gguf"):
+        if local.is_dir():
+            raise LoadError(name, "the llama.cpp backend runs GGUF files, not model folders")
+        _entry(name)  # raises with the list of known names
+    key, path, identity = _source_of(name)
+    ready = _ready_dir_for(key)
+    if ready_copy_is_current(ready, identity):
+        return path, AutoTokenizer.from_pretrained(str(ready))
+    return path, AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
+
+
 def _folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 

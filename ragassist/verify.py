@@ -124,6 +124,7 @@ class Verifier:
         token, when the generator recorded them; shown as a signal, not fused (HaluEval has none).
         """
         verdicts = []
+        relevance = [h.dense_score for h in hits if h.dense_score is not None]
         for claim, (sig, sentence, source) in zip(
             claims, self.signals(claims, hits, question), strict=True
         ):
@@ -132,6 +133,8 @@ class Verifier:
                 if inside:
                     sig["generator_logprob"] = sum(inside) / len(inside)
                     sig["generator_min_logprob"] = min(inside)
+            if relevance:  # retrieved passages (not a given context): how close the best one was
+                sig["retrieval_similarity"] = max(relevance)
             p = self.probability(sig) if hits else 0.0
             verdicts.append(
                 Verdict(

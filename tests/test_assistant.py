@@ -46,6 +46,9 @@ def test_answer_streams_pieces_and_keeps_timings(tiny: Assistant) -> None:
     answer = tiny.answer("When was the Eiffel Tower completed in Paris?", on_token=pieces.append)
     assert pieces and not answer.abstained
     assert set(answer.timings) >= {"retrieve", "prompt", "generate"}
+    gen = answer.generation
+    assert 1 <= gen["new_tokens"] <= 12
+    assert 0 < gen["first_token_s"] <= answer.timings["generate"] and gen["prompt_tokens"] > 10
     assert answer.hits[0].chunk.source.endswith("tower.md")
     assert all(1 <= c.number <= len(answer.hits) for c in answer.citations)
 
