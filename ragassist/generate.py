@@ -101,8 +101,18 @@ class DecodingLoop:
     config: GenerateConfig
     name: str
     last_trace: Trace
-    tokenizer: Any
     window: int
+    _tokenizer: Any = None
+
+    def _load(self) -> None:
+        """Load the model and its tokenizer (on first use)."""
+        raise NotImplementedError
+
+    @property
+    def tokenizer(self) -> Any:
+        if self._tokenizer is None:
+            self._load()
+        return self._tokenizer
 
     def _start(self, ids: list[int], prefix_tokens: int) -> Any:
         raise NotImplementedError
@@ -243,12 +253,6 @@ class TransformersGenerator(DecodingLoop):
         if self._model is None:
             self._load()
         return self._model
-
-    @property
-    def tokenizer(self) -> Any:  # type: ignore[override]
-        if self._tokenizer is None:
-            self._load()
-        return self._tokenizer
 
     @property
     def window(self) -> int:  # type: ignore[override]

@@ -67,12 +67,6 @@ class LlamaCppGenerator(DecodingLoop):
         return self._llm
 
     @property
-    def tokenizer(self) -> Any:  # type: ignore[override]
-        if self._tokenizer is None:
-            self._load()
-        return self._tokenizer
-
-    @property
     def window(self) -> int:  # type: ignore[override]
         """The context llama.cpp was opened with: the config cap or the model's trained window."""
         return int(min(self.llm.n_ctx(), self.config.context_tokens))
