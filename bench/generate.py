@@ -1,7 +1,8 @@
 """Generation speed: the assistant's generator against plain fp32 `model.generate`, same run.
 
 Same model, same ~200-token prompt, 64 new tokens (end-of-turn suppressed so every run makes 64).
-Each speed lever is measured on its own, runs interleaved over --reps rounds, medians reported:
+With llama-cpp-python installed (make install-llamacpp) the optional llama.cpp backend is
+measured beside them on the same GGUF and prompt ids. Each speed lever is measured on its own, runs interleaved over --reps rounds, medians reported:
   decode tokens/s (after the first token), time to first token, and the ratio to the baseline.
 With --quality N it also answers N HaluEval-QA training rows greedily in each dtype and reports
 gold-answer containment, token F1 and agreement with fp32, so a faster lever that changes the
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ragassist.config import GenerateConfig  # noqa: E402
 from ragassist.evaluation import halueval, metrics  # noqa: E402
-from ragassist.generate import TransformersGenerator  # noqa: E402
+from ragassist.generate import DecodingLoop, TransformersGenerator  # noqa: E402
 from ragassist.models import load_causal_lm  # noqa: E402
 from ragassist.prompt import build_prompt  # noqa: E402
 from ragassist.types import Chunk, Hit  # noqa: E402
@@ -83,13 +84,13 @@ def hf_generate(model, ids: list[int], threads: int = 0) -> Run:
     return run
 
 
-def our_loop(gen: TransformersGenerator, prompt, prefix_cache: bool, threads: int = 0) -> Run:
+def our_loop(gen: DecodingLoop, prompt, prefix_cache: bool, threads: int = 0) -> Run:
     gen.eos_ids = frozenset()  # make every run produce exactly max_new_tokens
 
     def run(new: int) -> tuple[float, float, int]:
         gen.config = replace(gen.config, max_new_tokens=new)
         if not prefix_cache:
-            gen._prefix = None
+            gen.reset_cache()
         before = torch.get_num_threads()
         if threads:
             torch.set_num_threads(threads)
@@ -101,6 +102,13 @@ def our_loop(gen: TransformersGenerator, prompt, prefix_cache: bool, threads: in
         return tr.first_token_s, tr.total_s, len(tr.steps)
 
     return run
+
+
+def llama_cpp_installed() -> bool:
+    """The optional backend is measured when llama-cpp-python is installed (make install-llamacpp)."""
+    import importlib.util
+
+    return importlib.util.find_spec("llama_cpp") is not None
 
 
 def int8_dynamic(model):
@@ -137,6 +145,13 @@ def speed(args, tok, fp32) -> None:
         variants["our loop int8 dynamic, 1 thread"] = our_loop(
             gen8, prompt, prefix_cache=False, threads=1
         )
+    for threads in (1, 2) if llama_cpp_installed() else ():
+        from ragassist.llamacpp import LlamaCppGenerator
+
+        fast = LlamaCppGenerator(replace(cfg, backend="llama.cpp", threads=threads))
+        variants[f"llama.cpp backend, {threads} thread{'s' * (threads > 1)}"] = our_loop(
+            fast, prompt, prefix_cache=False
+        )
     for run in variants.values():  # warm up: first calls pay for allocations and kernels
         run(4)
     results: dict[str, list[tuple[float, float, int]]] = {k: [] for k in variants}
@@ -169,8 +184,15 @@ def quality(args, tok, fp32) -> None:
     cfg = GenerateConfig(model=args.model, max_new_tokens=64)
     answers: dict[str, list[str]] = {}
     print(f"\nquality on HaluEval-QA rows 0-{len(rows) - 1} (question over its own knowledge):")
-    for name, model in models.items():
-        gen = TransformersGenerator(cfg, model=model, tokenizer=tok)
+    generators: dict[str, DecodingLoop] = {
+        name: TransformersGenerator(cfg, model=model, tokenizer=tok)
+        for name, model in models.items()
+    }
+    if llama_cpp_installed():
+        from ragassist.llamacpp import LlamaCppGenerator
+
+        generators["llama.cpp"] = LlamaCppGenerator(replace(cfg, backend="llama.cpp", threads=1))
+    for name, gen in generators.items():
         answers[name] = []
         t0 = time.perf_counter()
         for row in rows:

@@ -76,7 +76,7 @@ def main() -> None:
     print(f"load: generator {t1 - t0:.1f} s, verifier {t2 - t1:.1f} s (judge={not args.no_judge})")
     gen_s, ver_s, fixed_gen_s, fixed_ver_s = [], [], [], []
     for _ in range(args.reps):
-        gen._prefix = None
+        gen.reset_cache()
         answer = gen.complete(prompt)
         tr = gen.last_trace
         gen_s.append(tr.total_s)

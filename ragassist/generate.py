@@ -124,6 +124,9 @@ class DecodingLoop:
         """End-of-sequence ids the model itself declares, beyond the tokenizer's."""
         return []
 
+    def reset_cache(self) -> None:
+        """Forget cached prompt tokens, so the next prompt is evaluated whole (benchmarks)."""
+
     def with_config(self, config: GenerateConfig) -> DecodingLoop:
         """A generator with other settings sharing this one's loaded model (no second copy)."""
         raise NotImplementedError
@@ -259,6 +262,9 @@ class TransformersGenerator(DecodingLoop):
         """Prompt + answer tokens this generator handles: the config cap or the model's window."""
         native = int(getattr(self.model.config, "max_position_embeddings", 2048) or 2048)
         return min(native, self.config.context_tokens)
+
+    def reset_cache(self) -> None:
+        self._prefix = None
 
     def with_config(self, config: GenerateConfig) -> TransformersGenerator:
         return TransformersGenerator(config, model=self.model, tokenizer=self.tokenizer)

@@ -71,6 +71,10 @@ class LlamaCppGenerator(DecodingLoop):
         """The context llama.cpp was opened with: the config cap or the model's trained window."""
         return int(min(self.llm.n_ctx(), self.config.context_tokens))
 
+    def reset_cache(self) -> None:
+        if self._llm is not None:
+            self._llm.n_tokens = 0
+
     def with_config(self, config: GenerateConfig) -> LlamaCppGenerator:
         other = LlamaCppGenerator(config)
         other._llm, other._tokenizer, other._n_vocab = self.llm, self.tokenizer, self._n_vocab

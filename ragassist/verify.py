@@ -89,6 +89,7 @@ class Verifier:
         cfg = self.config
         pool: EvidencePool = build_pool(hits, self.embedder, cfg.window_chars)
         claim_vecs = self.embedder.embed([c.text for c in claims])
+        question_vec = self.embedder.embed([question])[0] if question.strip() else None
         out: list[tuple[dict[str, float], str, str]] = []
         scopes: list[list[int]] = []
         for claim, vec in zip(claims, claim_vecs, strict=True):
@@ -101,6 +102,8 @@ class Verifier:
             sig["window_similarity"] = window_cos
             sig["sentence_coverage"] = lexical_signals(claim.text, sentence)["word_coverage"]
             sig["non_english"] = 0.0 if looks_english(claim.text) else 1.0
+            if question_vec is not None:  # does the claim speak to the question at all?
+                sig["question_similarity"] = float(vec @ question_vec)
             out.append((sig, sentence, source))
             scopes.append(best)
         if self.judge is not None and pool.windows:

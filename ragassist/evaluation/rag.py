@@ -75,6 +75,7 @@ def score_question(assistant: Any, item: dict[str, Any], answer: bool) -> dict[s
     sources = ranked_sources(assistant.search(item["question"], k=3 * max(KS)), max(KS))
     rank = next((i for i, s in enumerate(sources, 1) if source_matches(s, item["source"])), None)
     row: dict[str, Any] = {
+        "question": item["question"],
         "answerable": item["answerable"],
         "rank": rank,
         "sources": [Path(s).name for s in sources],
