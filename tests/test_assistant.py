@@ -10,6 +10,7 @@ import pytest
 from ragassist import Assistant, Config
 from ragassist.config import GenerateConfig, VerifyConfig
 from ragassist.errors import InputError
+from ragassist.fusion import model_for
 from ragassist.generate import TransformersGenerator
 from ragassist.prompt import ABSTAIN
 from ragassist.tiny import tiny_causal_lm
@@ -129,3 +130,10 @@ def test_picture_request_draws_the_retrieved_description(
         "size: small",
         "position: top left",
     }
+
+
+def test_own_answers_use_the_answer_profile(tiny: Assistant) -> None:
+    """The assistant scores its own answers with verify.answer_profile, other answers with profile."""
+    cfg = tiny.config.verify
+    assert tiny.verifier.config.profile == cfg.answer_profile
+    assert tiny.verifier.fusion is model_for(cfg.answer_profile, False)

@@ -1,0 +1,291 @@
+"""Fit and evaluate the verifier on the assistant's OWN answers: the `answers` fusion profile.
+
+    python scripts/fit_answer_verifier.py --train RUN [--heldout RUN] [--report DIR] [--write]
+
+A RUN is the output folder of `ragassist eval rag-halueval` or `rag-corpus`: its results.jsonl
+keeps every claim's signals (lexical, evidence similarity, the generator's token log-probabilities,
+retrieval similarity) and whether the answer contains the gold answer. The model is fitted on
+--train only (questions from HaluEval-QA training rows: scripts/halueval_questions.py); --heldout
+(`rag-halueval`, rows 8000-9999) is re-scored offline from its stored signals, never fitted on.
+
+An answer's support is its weakest claim's probability; it is flagged below the threshold, which
+is chosen on --train so that at most 10% of the right answers there are flagged.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ragassist.embed import get_embedder
+from ragassist.evaluation import halueval, metrics, plots
+from ragassist.fusion import FUSION_PATH, FusionModel, fit, load_models, model_for, save_models
+
+log = logging.getLogger("fit_answer_verifier")
+
+BASE = "general"  # the judge-free claim model whose log-odds the answers profile builds on
+CANDIDATES: dict[str, tuple[str, ...]] = {  # chosen between by cross-validation on --train only
+    "evidence only": ("cheap_logit",),
+    "evidence + generator": ("cheap_logit", "generator_logprob", "generator_min_logprob"),
+    "evidence + generator + retrieval": (
+        "cheap_logit",
+        "generator_logprob",
+        "generator_min_logprob",
+        "retrieval_similarity",
+    ),
+    "evidence + generator + retrieval + question": (
+        "cheap_logit",
+        "generator_logprob",
+        "generator_min_logprob",
+        "retrieval_similarity",
+        "question_similarity",
+    ),
+    "generator + retrieval + question": (
+        "generator_logprob",
+        "generator_min_logprob",
+        "retrieval_similarity",
+        "question_similarity",
+    ),
+}
+FLAG_RIGHT = 0.10  # share of right answers the threshold may flag (on --train)
+
+
+def question_of(row: dict[str, Any], questions: list[str] | None) -> str:
+    """The question a result row answered (older rows only carry its id)."""
+    if "question" in row:
+        return str(row["question"])
+    kind, _, number = row["id"].partition("-")
+    if kind == "qa":  # rag-halueval: the HaluEval-QA row number
+        return halueval.load_rows("qa")[int(number)]["question"]
+    if questions is None:
+        raise SystemExit(f"row {row['id']} has no question: pass the run's question file")
+    return questions[int(number) - 1]  # rag-corpus: line-N of the question file
+
+
+def load_answers(run: Path, questions_file: Path | None = None) -> list[dict[str, Any]]:
+    """Answered (not abstained), verified rows, each claim's signals completed for the fusion.
+
+    Signals added after a run was made (retrieval and question similarity) are computed here
+    the way the verifier computes them.
+    """
+    base = model_for(BASE, False)
+    questions = None
+    if questions_file is not None:
+        questions = [json.loads(x)["question"] for x in questions_file.read_text().splitlines()]
+    embedder = get_embedder()
+    out = []
+    for line in (run / "results.jsonl").read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        if "answer" not in row or row["abstained"] or not row.get("verdicts"):
+            continue
+        claims = [dict(v["signals"]) for v in row["verdicts"]]
+        if any("question_similarity" not in c for c in claims):
+            vecs = embedder.embed(
+                [question_of(row, questions)] + [v["claim"] for v in row["verdicts"]]
+            )
+            for c, vec in zip(claims, vecs[1:], strict=True):
+                c["question_similarity"] = float(vec @ vecs[0])
+        for sig in claims:
+            sig.setdefault("retrieval_similarity", row.get("best_relevance", 0.0))
+            sig["cheap_logit"] = base.logit(sig)
+        out.append({"right": int(bool(row["gold_contained"])), "claims": claims, "row": row})
+    return out
+
+
+def answer_scores(model: FusionModel, answers: list[dict[str, Any]]) -> np.ndarray:
+    """Each answer's support: the lowest probability among its claims."""
+    return np.array([min(model.probability(c) for c in a["claims"]) for a in answers])
+
+
+def fit_answers(answers: list[dict[str, Any]], features: tuple[str, ...], seed: int) -> FusionModel:
+    """Claim-level fit, every claim labelled with its answer's correctness; threshold per answer."""
+    rows = [c for a in answers for c in a["claims"]]
+    labels = [a["right"] for a in answers for _ in a["claims"]]
+    weights = [1.0 / len(a["claims"]) for a in answers for _ in a["claims"]]  # one vote an answer
+    model = fit(rows, labels, features, seed=seed, weights=weights)
+    scores = answer_scores(model, answers)
+    right = scores[np.array([a["right"] for a in answers]) == 1]
+    threshold = float(np.quantile(right, FLAG_RIGHT)) if len(right) else 0.5
+    return replace(model, threshold=round(threshold, 6))
+
+
+def cross_validated_auroc(
+    answers: list[dict[str, Any]], features: tuple[str, ...], seed: int, folds: int = 5
+) -> float:
+    """AUROC of the support for right vs wrong answers, each answer scored by a model not fitted on it."""
+    order = np.random.default_rng(seed).permutation(len(answers))
+    scores = np.zeros(len(answers))
+    for k in range(folds):
+        test = order[k::folds]
+        train = [answers[i] for i in order if i not in set(test.tolist())]
+        model = fit_answers(train, features, seed)
+        scores[test] = answer_scores(model, [answers[i] for i in test])
+    return metrics.auroc([a["right"] for a in answers], scores)
+
+
+def flag_rates(answers: list[dict[str, Any]], scores: np.ndarray, threshold: float) -> dict:
+    """How many wrong answers the threshold flags and how many right ones it lets pass."""
+    right = np.array([a["right"] for a in answers]) == 1
+    flagged = scores < threshold
+    at80 = float(np.quantile(scores[~right], 0.8)) if (~right).any() else float("nan")
+    return {
+        "answers": len(answers),
+        "right": int(right.sum()),
+        "wrong": int((~right).sum()),
+        "wrong_flagged": float(flagged[~right].mean()) if (~right).any() else float("nan"),
+        "right_flagged": float(flagged[right].mean()) if right.any() else float("nan"),
+        # the trade-off the target asks about: flag 80% of the wrong answers, how many right?
+        "right_flagged_at_80_wrong": float((scores[right] <= at80).mean())
+        if right.any()
+        else float("nan"),
+    }
+
+
+def evaluate(
+    answers: list[dict[str, Any]], model: FusionModel, general: FusionModel
+) -> dict[str, Any]:
+    """The answers profile beside the claim model in use before it and single-signal baselines."""
+    y = np.array([a["right"] for a in answers])
+    support = answer_scores(model, answers)
+    before = answer_scores(general, answers)
+    singles = {
+        "generator mean log-prob (min over claims)": np.array(
+            [min(c.get("generator_logprob", 0.0) for c in a["claims"]) for a in answers]
+        ),
+        "question similarity (min over claims)": np.array(
+            [min(c["question_similarity"] for c in a["claims"]) for a in answers]
+        ),
+        "retrieval similarity": np.array(
+            [a["claims"][0].get("retrieval_similarity", 0.0) for a in answers]
+        ),
+        "shorter answer": -np.array([len(a["row"]["answer"].split()) for a in answers]),
+    }
+    out = {
+        "answers profile": {
+            "auroc": metrics.auroc(y, support),
+            **flag_rates(answers, support, model.threshold),
+            "threshold": model.threshold,
+        },
+        f"{BASE} profile (before)": {
+            "auroc": metrics.auroc(y, before),
+            **flag_rates(answers, before, general.threshold),
+            "threshold": general.threshold,
+        },
+    }
+    out |= {name: {"auroc": metrics.auroc(y, s)} for name, s in singles.items()}
+    out["answers profile"]["calibration_ece"] = metrics.expected_calibration_error(y, support)
+    out["_scores"] = {"answers profile": support, f"{BASE} profile": before, **singles}
+    return out
+
+
+def write_report(folder: Path, figures: dict[str, Any], meta: dict[str, Any]) -> None:
+    """report.json, report.md and roc.png for the held-out evaluation."""
+    folder.mkdir(parents=True, exist_ok=True)
+    scores = figures.pop("_scores")
+    y_wrong = 1 - np.array(meta["heldout_labels"])
+    plots.roc(folder / "roc.png", y_wrong, {k: -np.asarray(v) for k, v in scores.items()})
+    meta = {k: v for k, v in meta.items() if k != "heldout_labels"}
+    (folder / "report.json").write_text(
+        json.dumps({"figures": figures, **meta}, indent=1) + "\n", encoding="utf-8"
+    )
+    lines = [
+        "# The verifier on the assistant's own answers",
+        "",
+        f"Fitted on `{meta['train']}` ({meta['train_answers']} answers to HaluEval-QA training-row "
+        f"questions); evaluated on `{meta['heldout']}` (held-out rows 8000-9999), re-scored from "
+        "the stored signals. Right = the answer contains the gold answer; an answer is flagged "
+        "when its weakest claim's support is below the threshold (chosen on the training answers "
+        f"to flag at most {FLAG_RIGHT:.0%} of the right ones).",
+        "",
+        f"Features: {', '.join(meta['features'])} (chosen by 5-fold cross-validated AUROC on the "
+        f"training answers: {meta['cv']}).",
+        "",
+        "| scorer | AUROC (right vs wrong) | wrong flagged | right flagged | threshold "
+        "| right flagged when 80% of wrong are |",
+        "|---|---|---|---|---|---|",
+    ]
+
+    def cell(f: dict, key: str) -> str:
+        return f"{f[key]:.3f}" if key in f else ""
+
+    for name, f in figures.items():
+        lines.append(
+            f"| {name} | {f['auroc']:.3f} | {cell(f, 'wrong_flagged')} | "
+            f"{cell(f, 'right_flagged')} | {f.get('threshold', '')} | "
+            f"{cell(f, 'right_flagged_at_80_wrong')} |"
+        )
+    lines += [
+        "",
+        "The last column sets the threshold on these held-out answers themselves, to show the "
+        "trade-off the target asks about (at least 80% of wrong answers flagged, at most 10% of "
+        "right ones); it is not a threshold the assistant uses.",
+        "",
+        "![roc.png](roc.png)",
+        "", f"Reproduce: `{meta['command']}`", ""]
+    (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train", type=Path, required=True)
+    ap.add_argument("--train-questions", type=Path, help="the rag-corpus question file of --train")
+    ap.add_argument("--heldout", type=Path)
+    ap.add_argument("--report", type=Path, help="write the held-out evaluation here")
+    ap.add_argument("--write", action="store_true", help="save the model into fusion.json")
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    train = load_answers(args.train, args.train_questions)
+    log.info("train: %d answers, %d right", len(train), sum(a["right"] for a in train))
+    cv = {name: cross_validated_auroc(train, f, args.seed) for name, f in CANDIDATES.items()}
+    for name, value in cv.items():
+        log.info("  5-fold AUROC %-45s %.3f", name, value)
+    best = max(cv, key=lambda k: cv[k])
+    features = CANDIDATES[best]
+    model = fit_answers(train, features, args.seed)
+    model = replace(
+        model,
+        meta={
+            **model.meta,
+            "profile": "answers",
+            "base": BASE,
+            "fitted_on": str(args.train),
+            "cv_auroc": round(cv[best], 4),
+        },
+    )
+    log.info("chosen: %s, threshold %.4f", best, model.threshold)
+    if args.write:
+        models = dict(load_models())
+        models["answers"] = model
+        save_models(models, FUSION_PATH)
+        log.info("saved profile 'answers' to %s", FUSION_PATH)
+    if args.heldout:
+        held = load_answers(args.heldout)
+        figures = evaluate(held, model, model_for(BASE, False))
+        for name, f in figures.items():
+            if not name.startswith("_"):
+                log.info("  %-45s %s", name, {k: round(v, 3) for k, v in f.items()})
+        if args.report:
+            meta = {
+                "train": str(args.train),
+                "heldout": str(args.heldout),
+                "train_answers": len(train),
+                "features": list(features),
+                "cv": ", ".join(f"{k} {v:.3f}" for k, v in cv.items()),
+                "seed": args.seed,
+                "heldout_labels": [a["right"] for a in held],
+                "command": "python scripts/fit_answer_verifier.py --train "
+                f"{args.train} --train-questions {args.train_questions} "
+                f"--heldout {args.heldout} --report {args.report}",
+            }
+            write_report(args.report, figures, meta)
+
+
+if __name__ == "__main__":
+    main()
