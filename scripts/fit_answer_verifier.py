@@ -227,7 +227,10 @@ def write_report(folder: Path, figures: dict[str, Any], meta: dict[str, Any]) ->
         "right ones); it is not a threshold the assistant uses.",
         "",
         "![roc.png](roc.png)",
-        "", f"Reproduce: `{meta['command']}`", ""]
+        "",
+        f"Reproduce: `{meta['command']}`",
+        "",
+    ]
     (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")
 
 
