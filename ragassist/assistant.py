@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .citations import check_citations, is_abstention
+from .citations import check_citations, has_content, is_abstention
 from .claims import split_claims
 from .config import Config
 from .corpora import corpus_sources, file_sources
@@ -233,6 +233,8 @@ class Assistant:
         if is_abstention(result.text):
             result.abstained, result.reason = True, "the model found no answer in the passages"
             return result
+        if not has_content(result.text):  # e.g. "[2]" alone: a citation with nothing to cite
+            return self._abstain(result, f"the model's answer {result.text!r} had no text", None)
         # 9. a second model checks every claim against the passages; the policy acts on it
         if self.config.verify.enabled:
             self._verify(result, prompt.hits, gen.last_trace)
@@ -277,6 +279,7 @@ class Assistant:
         self, result: Answer, reason: str, on_token: Callable[[str], None] | None
     ) -> Answer:
         result.text, result.abstained, result.reason = ABSTAIN, True, reason
+        result.citations = []  # nothing is claimed, so nothing is cited
         if on_token:
             on_token(ABSTAIN)
         return result

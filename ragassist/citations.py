@@ -85,6 +85,11 @@ def check_citations(answer: str, hits: Sequence[Hit]) -> CitationCheck:
     )
 
 
+def has_content(answer: str) -> bool:
+    """True when the answer says something besides citation markers ("[2]" alone says nothing)."""
+    return any(c.isalnum() for c in _MARKER.sub(" ", answer))
+
+
 def is_abstention(answer: str) -> bool:
     """True when the answer says the documents do not answer (the fixed sentence or a variant)."""
     return bool(_ABSTAIN.search(answer))

@@ -137,3 +137,17 @@ def test_own_answers_use_the_answer_profile(tiny: Assistant) -> None:
     cfg = tiny.config.verify
     assert tiny.verifier.config.profile == cfg.answer_profile
     assert tiny.verifier.fusion is model_for(cfg.answer_profile, False)
+
+
+def test_an_answer_of_a_bare_citation_abstains(tiny: Assistant) -> None:
+    """Qwen sometimes answers "[2]" alone: that is no answer, and no source is shown for it."""
+
+    class BareCitation(TransformersGenerator):
+        def generate(self, prompt):  # type: ignore[no-untyped-def]
+            yield "[1]"
+
+    gen = tiny.generator
+    tiny.__dict__["generator"] = BareCitation(gen.config, model=gen.model, tokenizer=gen.tokenizer)
+    answer = tiny.answer("When was the Eiffel Tower completed in Paris?")
+    assert answer.abstained and answer.text == ABSTAIN and not answer.citations
+    assert "had no text" in answer.reason

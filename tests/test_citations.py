@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ragassist.citations import check_citations, is_abstention
+from ragassist.citations import check_citations, has_content, is_abstention
 from ragassist.prompt import ABSTAIN
 from ragassist.types import Chunk, Hit
 
@@ -56,3 +56,17 @@ def test_abstentions(text):
 )
 def test_answers_are_not_abstentions(text):
     assert not is_abstention(text)
+
+
+@pytest.mark.parametrize(
+    ("answer", "content"),
+    [
+        ("[2]", False),
+        (" [1][3]. ", False),
+        ("[Source 1]", False),
+        ("Paris [1].", True),
+        ("8", True),
+    ],
+)
+def test_an_answer_of_citation_markers_alone_has_no_content(answer: str, content: bool) -> None:
+    assert has_content(answer) is content
