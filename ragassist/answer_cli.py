@@ -22,6 +22,10 @@ def _config(args: argparse.Namespace) -> Config:
         config = dataclasses.replace(
             config, generate=dataclasses.replace(config.generate, model=args.model)
         )
+    if getattr(args, "backend", None):
+        config = dataclasses.replace(
+            config, generate=dataclasses.replace(config.generate, backend=args.backend)
+        )
     if getattr(args, "policy", None):
         config = dataclasses.replace(
             config, verify=dataclasses.replace(config.verify, policy=args.policy)
@@ -109,6 +113,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-k", type=int, default=None, help="passages to retrieve (default from config)")
     p.add_argument(
         "--model", help="generator: a name from `ragassist models`, a HF folder or a .gguf"
+    )
+    p.add_argument(
+        "--backend",
+        choices=["transformers", "llama.cpp"],
+        help="who runs the generator (llama.cpp: 4-7x faster, needs make install-llamacpp)",
     )
     p.add_argument(
         "--policy", choices=["flag", "strict", "abstain"], help="what to do with unsupported claims"
