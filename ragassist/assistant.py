@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .citations import check_citations, has_content, is_abstention
+from .citations import check_citations, evidence_citations, has_content, is_abstention
 from .claims import split_claims
 from .config import Config
 from .corpora import corpus_sources, file_sources
@@ -266,6 +266,8 @@ class Assistant:
         verdicts = self.verifier.verify(split_claims(result.text), hits, result.question, offsets)
         judged = apply_policy(result.text, verdicts, cfg.policy, cfg.abstain_below)
         result.verdicts = judged.verdicts
+        if not result.citations:  # the model cited nothing: point at where the evidence was found
+            result.citations = evidence_citations(judged.verdicts, hits)
         result.support = judged.probability if verdicts else None
         if self.verifier.judge is not None:
             result.models["judge"] = cfg.judge_model

@@ -236,6 +236,7 @@ def make_assistant(config: Config) -> tuple[Assistant, Any]:
         tok, model = tiny_causal_lm()
         gen = TransformersGenerator(assistant.config.generate, model=model, tokenizer=tok)
         gen.name = "tiny-random"
+        gen.eos_ids = frozenset()  # answers run to max_new_tokens, so a test can interrupt one
         assistant.__dict__["generator"] = gen
 
     return assistant, tiny_generator

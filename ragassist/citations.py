@@ -10,8 +10,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .evidence import passage_label
 from .prompt import ABSTAIN
-from .types import Citation, Hit
+from .types import Citation, Hit, Verdict
 
 # [1], [2, 3], [1][2], [1-3]; also "[Source 2]" / "[passage 2]", which small models write
 _MARKER = re.compile(
@@ -83,6 +84,20 @@ def check_citations(answer: str, hits: Sequence[Hit]) -> CitationCheck:
         invalid=sorted(set(invalid)),
         markers=markers,
     )
+
+
+def evidence_citations(verdicts: Sequence[Verdict], hits: Sequence[Hit]) -> list[Citation]:
+    """Citations, marked inferred, to the passages holding the evidence of supported claims.
+
+    For answers whose model wrote no [n]: the reader still sees where the support came from.
+    """
+    number_of = {passage_label(h.chunk): i for i, h in enumerate(hits, 1)}
+    numbers = {
+        number_of[v.evidence_source]
+        for v in verdicts
+        if not v.flagged and v.evidence_source in number_of
+    }
+    return [Citation(n, hits[n - 1], inferred=True) for n in sorted(numbers)]
 
 
 def has_content(answer: str) -> bool:

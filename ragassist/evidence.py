@@ -56,7 +56,8 @@ class EvidencePool:
         return self._words[i]
 
 
-def _label(chunk: Chunk) -> str:
+def passage_label(chunk: Chunk) -> str:
+    """How evidence and citations name a passage: "source (location)"."""
     return f"{chunk.source} ({chunk.location})" if chunk.location else chunk.source
 
 
@@ -93,7 +94,7 @@ def context_hits(context: str | Sequence[str], name: str = "context") -> list[Hi
 
 def build_pool(hits: Sequence[Hit], embedder: Embedder, max_chars: int) -> EvidencePool:
     """Cut every hit into windows (embedded later, only those a claim may need)."""
-    windows = [w for h in hits for w in windows_of(h.chunk.text, _label(h.chunk), max_chars)]
+    windows = [w for h in hits for w in windows_of(h.chunk.text, passage_label(h.chunk), max_chars)]
     return EvidencePool(windows, embedder)
 
 

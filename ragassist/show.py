@@ -19,7 +19,15 @@ def print_citations(console: Console, answer: Answer) -> None:
     """The passages the answer cited, numbered as in the text."""
     if not answer.citations:
         return
-    console.print("[bold]Sources[/]")
+    inferred = all(c.inferred for c in answer.citations)
+    console.print(
+        "[bold]Sources[/]"
+        + (
+            " [dim](the model cited none; where the verifier found the evidence)[/]"
+            if inferred
+            else ""
+        )
+    )
     for c in answer.citations:
         console.print(f"  [cyan][{c.number}][/] ", end="")
         console.print(where(c.hit.chunk.source, c.hit.chunk.location), markup=False)
@@ -82,6 +90,7 @@ def answer_dict(answer: Answer) -> dict[str, object]:
                 "location": c.hit.chunk.location,
                 "chunk_id": c.hit.chunk.id,
                 "text": c.hit.chunk.text,
+                "inferred": c.inferred,
             }
             for c in answer.citations
         ],

@@ -100,6 +100,7 @@ class Citation:
 
     number: int
     hit: Hit
+    inferred: bool = False  # the model wrote no marker; the verifier found the evidence here
 
 
 @dataclass

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ragassist.citations import check_citations, has_content, is_abstention
+from ragassist.citations import check_citations, evidence_citations, has_content, is_abstention
 from ragassist.prompt import ABSTAIN
-from ragassist.types import Chunk, Hit
+from ragassist.types import Chunk, Claim, Hit, Verdict
 
 
 def hits(n: int) -> list[Hit]:
@@ -70,3 +70,18 @@ def test_answers_are_not_abstentions(text):
 )
 def test_an_answer_of_citation_markers_alone_has_no_content(answer: str, content: bool) -> None:
     assert has_content(answer) is content
+
+
+def test_uncited_answers_point_at_the_evidence_of_supported_claims() -> None:
+    h = hits(3)
+    verdicts = [
+        Verdict(Claim("a", 0, 1), 0.9, False, "t2", "/d2.md"),
+        Verdict(Claim("b", 2, 3), 0.8, False, "t0", "/d0.md"),
+        Verdict(Claim("c", 4, 5), 0.1, True, "t1", "/d1.md"),  # flagged: no source for it
+        Verdict(Claim("d", 6, 7), 0.9, False, "x", "/elsewhere.md"),  # not a retrieved passage
+    ]
+    cites = evidence_citations(verdicts, h)
+    assert [(c.number, c.hit.chunk.source, c.inferred) for c in cites] == [
+        (1, "/d0.md", True),
+        (3, "/d2.md", True),
+    ]
