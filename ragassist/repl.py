@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -178,6 +180,10 @@ class Repl:
     def run(self) -> int:
         """Read, answer, repeat, until Ctrl-D or /quit."""
         os.environ.setdefault("TQDM_DISABLE", "1")  # background loads must not draw progress bars
+        if sys.stdin.isatty():
+            # Ctrl-C cancels an answer. A shell started from a script's background job inherits
+            # SIGINT ignored, and Python then never raises KeyboardInterrupt: take it back.
+            signal.signal(signal.SIGINT, signal.default_int_handler)
         self.loader.start()
         session = self.session()
         index = self.assistant.config.index_dir

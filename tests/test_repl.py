@@ -84,7 +84,7 @@ def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for name, text in DOCS.items():
         (docs / name).write_text(text)
     Assistant(Config(index_dir=root / "index", embed=EmbedConfig(model="hash-64"))).index([docs])
-    (root / "ragassist.toml").write_text("[generate]\nmax_new_tokens = 150\ndtype = 'float32'\n")
+    (root / "ragassist.toml").write_text("[generate]\nmax_new_tokens = 40\ndtype = 'float32'\n")
     return root
 
 
