@@ -4,13 +4,12 @@ Retrieval: recall@1/5/10 and MRR of the question's own source document. Answers 
 --retrieval-only): exact match, token F1 and gold containment (SQuAD normalisation), the
 abstention rate, how often wrong answers are flagged and right ones pass, seconds per question.
 `rag-halueval` builds its corpus from the held-out HaluEval-QA knowledge passages; `rag-corpus`
-takes any folder (or a built-in corpus name) and a JSONL of questions.
+(rag_corpus.py) takes any folder and a JSONL of questions, with the same scoring.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import logging
 import time
 from pathlib import Path
@@ -18,9 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InputError
 from . import halueval, metrics, plots
-from .jsonl import json_objects
 from .runner import ItemScorer, Plan, RunContext, Summary, file_sha256, sample_indices
 
 log = logging.getLogger(__name__)
@@ -28,7 +25,6 @@ log = logging.getLogger(__name__)
 KS = (1, 5, 10)
 RAG_SECTIONS = ("split", "embed", "index", "retrieve", "generate", "verify")
 _NAN = float("nan")
-QUESTION_FIELDS = "question (str), answers (list of str), source (str), answerable (bool)"
 
 
 def source_matches(hit_source: str, gold: str) -> bool:
@@ -46,7 +42,8 @@ def ranked_sources(hits: list[Any], limit: int) -> list[str]:
     return out[:limit]
 
 
-def _assistant(ctx: RunContext) -> Any:
+def assistant_for(ctx: RunContext) -> Any:
+    """The pipeline under test, its index inside the run folder."""
     from ..assistant import Assistant
 
     config = dataclasses.replace(ctx.config, index_dir=ctx.out / "index")
@@ -216,99 +213,9 @@ class RagHaluEvalSuite:
         return Plan(items, identity)
 
     def open(self, ctx: RunContext) -> ItemScorer:
-        assistant = _assistant(ctx)
+        assistant = assistant_for(ctx)
         report = assistant.index([ctx.out / "corpus"], progress=ctx.options.progress)
         log.info("indexed corpus: %s", report)
-        answer = answers_enabled(ctx)
-        return lambda item: score_question(assistant, item, answer)
-
-    def summarize(self, rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
-        return summarize_rag(rows, ctx)
-
-
-def read_questions(path: Path) -> list[dict[str, Any]]:
-    """Questions JSONL for rag-corpus; a bad row names its line and field."""
-    out = []
-    for number, where, data in json_objects(path, "--questions", str(QUESTION_FIELDS)):
-        if not isinstance(data.get("question"), str) or not data["question"].strip():
-            raise InputError(f"{where} is missing the field 'question' (a non-empty string)")
-        answerable = data.get("answerable", True)
-        if not isinstance(answerable, bool):
-            raise InputError(f"{where}: field 'answerable' must be true or false")
-        answers = data.get("answers", [])
-        if isinstance(answers, str):
-            answers = [answers]
-        if answerable and (not answers or not all(isinstance(a, str) for a in answers)):
-            raise InputError(f"{where} is missing the field 'answers' (a list of strings)")
-        if answerable and not isinstance(data.get("source"), str):
-            raise InputError(f"{where} is missing the field 'source' (the document's path)")
-        out.append(
-            {
-                "id": f"line-{number}",
-                "question": data["question"],
-                "answers": list(answers),
-                "source": data.get("source") or "",
-                "answerable": answerable,
-            }
-        )
-    if not out:
-        raise InputError(f"{path} holds no questions")
-    return out
-
-
-def docs_identity(docs: str, corpora: Any) -> str:
-    """What the documents are: a built-in corpus and Python version, or a hash of every file."""
-    if docs in corpora:
-        import platform
-
-        return f"{docs} (Python {platform.python_version()})"
-    root = Path(docs)
-    files = sorted(p for p in ([root] if root.is_file() else root.rglob("*")) if p.is_file())
-    listing = "\n".join(
-        f"{p.relative_to(root) if p != root else p.name} {file_sha256(p)}" for p in files
-    )
-    return f"{root.resolve()} sha256:{hashlib.sha256(listing.encode()).hexdigest()[:16]}"
-
-
-class RagCorpusSuite:
-    """End to end on any folder (or built-in corpus) with a JSONL of questions and gold answers."""
-
-    name = "rag-corpus"
-    config_sections = RAG_SECTIONS
-    summary = "end to end over --docs with --questions"
-    default_n: int | None = None
-
-    def plan(self, ctx: RunContext) -> Plan:
-        docs, questions = ctx.options.docs, ctx.options.questions
-        if docs is None or questions is None:
-            raise InputError(
-                "rag-corpus needs --docs DIR (or a built-in corpus name) and --questions FILE"
-            )
-        from ..corpora import CORPORA
-
-        if str(docs) not in CORPORA and not docs.exists():
-            raise InputError(
-                f"--docs {docs} is neither a folder nor a built-in corpus ({', '.join(CORPORA)})"
-            )
-        rows = read_questions(questions)
-        chosen = sample_indices(len(rows), ctx.n, ctx.options.seed)
-        identity = {
-            "docs": docs_identity(str(docs), CORPORA),
-            "questions": file_sha256(questions),
-            **answer_identity(ctx),
-        }
-        return Plan([rows[i] for i in chosen], identity)
-
-    def open(self, ctx: RunContext) -> ItemScorer:
-        from ..corpora import CORPORA
-
-        assistant = _assistant(ctx)
-        docs = ctx.options.docs
-        assert docs is not None
-        if str(docs) in CORPORA:
-            assistant.index(corpus=str(docs), progress=ctx.options.progress)
-        else:
-            assistant.index([docs], progress=ctx.options.progress)
         answer = answers_enabled(ctx)
         return lambda item: score_question(assistant, item, answer)
 

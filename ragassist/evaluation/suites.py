@@ -6,7 +6,8 @@ from ..errors import InputError
 from .detection import VerifyFileSuite
 from .halueval_suite import HaluEvalSuite
 from .image_suite import ImageSuite
-from .rag import RagCorpusSuite, RagHaluEvalSuite
+from .rag import RagHaluEvalSuite
+from .rag_corpus import RagCorpusSuite
 from .runner import Suite
 
 SUITES: dict[str, Suite] = {
