@@ -28,9 +28,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ragassist.config import GenerateConfig  # noqa: E402
 from ragassist.evaluation import halueval, metrics  # noqa: E402
-from ragassist.generate import DecodingLoop, TransformersGenerator  # noqa: E402
+from ragassist.generate import DecodingLoop  # noqa: E402
 from ragassist.models import load_causal_lm  # noqa: E402
 from ragassist.prompt import build_prompt  # noqa: E402
+from ragassist.transformers_generate import TransformersGenerator  # noqa: E402
 from ragassist.types import Chunk, Hit  # noqa: E402
 
 Run = Callable[[int], tuple[float, float, int]]  # new tokens -> (first token s, total s, tokens)

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ragassist.claims import split_claims  # noqa: E402
 from ragassist.config import GenerateConfig, VerifyConfig  # noqa: E402
 from ragassist.evaluation import halueval  # noqa: E402
-from ragassist.generate import TransformersGenerator  # noqa: E402
 from ragassist.prompt import build_prompt  # noqa: E402
+from ragassist.transformers_generate import TransformersGenerator  # noqa: E402
 from ragassist.types import Chunk, Hit  # noqa: E402
 from ragassist.verify import Verifier  # noqa: E402
 

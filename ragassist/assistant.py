@@ -16,7 +16,7 @@ from .config import Config
 from .corpora import corpus_sources, file_sources
 from .embed import Embedder, get_embedder
 from .errors import IndexStateError
-from .generate import DecodingLoop, Trace, TransformersGenerator
+from .generate import DecodingLoop, Trace
 from .image import is_image_request
 from .image_answer import answer_with_image
 from .index import SearchIndex
@@ -26,6 +26,7 @@ from .prompt import ABSTAIN, build_prompt, validate_question
 from .retrieve import Retriever
 from .split import Splitter
 from .store import FORMAT_VERSION, Store
+from .transformers_generate import TransformersGenerator
 from .types import Answer, Hit
 from .verify import Verifier
 

@@ -230,8 +230,8 @@ def make_assistant(config: Config) -> tuple[Assistant, Any]:
     assistant = Assistant(replace(config, **changes))
 
     def tiny_generator() -> None:
-        from .generate import TransformersGenerator
         from .tiny import tiny_causal_lm
+        from .transformers_generate import TransformersGenerator
 
         tok, model = tiny_causal_lm()
         gen = TransformersGenerator(assistant.config.generate, model=model, tokenizer=tok)

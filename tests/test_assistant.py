@@ -11,9 +11,9 @@ from ragassist import Assistant, Config
 from ragassist.config import GenerateConfig, VerifyConfig
 from ragassist.errors import InputError
 from ragassist.fusion import model_for
-from ragassist.generate import TransformersGenerator
 from ragassist.prompt import ABSTAIN
 from ragassist.tiny import tiny_causal_lm
+from ragassist.transformers_generate import TransformersGenerator
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpora" / "handbook"
 

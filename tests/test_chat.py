@@ -15,9 +15,9 @@ from ragassist.assistant import Assistant
 from ragassist.chat import ChatConfig, Conversation, Rewrite, Turn
 from ragassist.config import Config, EmbedConfig, GenerateConfig, RetrieveConfig
 from ragassist.errors import ConfigError
-from ragassist.generate import TransformersGenerator
 from ragassist.rewrite import check_rewrite, content_words, follow_up_cue, rewrite_messages
 from ragassist.tiny import tiny_causal_lm
+from ragassist.transformers_generate import TransformersGenerator
 from ragassist.types import Answer, Chunk, Citation, Claim, Hit, Verdict
 
 DOCS = {

@@ -9,9 +9,10 @@ import torch
 
 from ragassist.citations import check_citations, is_abstention
 from ragassist.config import GenerateConfig
-from ragassist.generate import Generator, TransformersGenerator, _split_stop, quantize_int8
+from ragassist.generate import Generator, _split_stop
 from ragassist.prompt import build_prompt
 from ragassist.tiny import tiny_causal_lm
+from ragassist.transformers_generate import TransformersGenerator, quantize_int8
 from ragassist.types import Chunk, Hit
 
 CFG = GenerateConfig(model="tiny", max_new_tokens=40, context_tokens=1024, dtype="float32")

@@ -27,7 +27,7 @@ def test_unknown_backend_is_refused() -> None:
 def test_llama_cpp_matches_transformers_on_the_first_tokens() -> None:
     """Same GGUF, same prompt ids: llama.cpp (quantised) and PyTorch (dequantised) agree closely."""
     pytest.importorskip("llama_cpp")
-    from ragassist.generate import TransformersGenerator
+    from ragassist.transformers_generate import TransformersGenerator
 
     config = GenerateConfig(model="smollm2-135m", max_new_tokens=8, dtype="float32")
     fast = LlamaCppGenerator(config)
