@@ -13,7 +13,6 @@ import importlib.util
 import json
 import logging
 import os
-import shutil
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .config import data_dir
 from .embed import set_offline
 from .errors import LoadError, ModelMissingError
+from .ready_copy import load_gguf, load_ready, ready_copy_is_current, save_ready_copy
 
 if TYPE_CHECKING:
     import torch
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 Role = Literal["generator", "embedder"]
-READY_FORMAT = 1  # bump when the layout of a ready copy changes
 
 
 @dataclass(frozen=True)
@@ -206,68 +205,6 @@ def _source_of(name: str) -> tuple[str, Path, dict[str, Any]]:
     return f"local-{path.stem}-{digest}", path, ident
 
 
-def _manifest(identity: dict[str, Any]) -> dict[str, Any]:
-    import transformers
-
-    return {"format": READY_FORMAT, "transformers": transformers.__version__, "source": identity}
-
-
-def ready_copy_is_current(ready: Path, identity: dict[str, Any]) -> bool:
-    """True when a ready copy exists and was made from this source with this transformers."""
-    try:
-        saved = json.loads((ready / "ragassist.json").read_text())
-    except (OSError, ValueError):
-        return False
-    return saved == _manifest(identity)
-
-
-def load_gguf(path: Path, dtype: torch.dtype | None = None) -> tuple[Any, Any]:
-    """Tokenizer and model dequantised from a GGUF file by transformers (slow: 15-40 s)."""
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    tok = AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-    model = AutoModelForCausalLM.from_pretrained(
-        str(path.parent), gguf_file=path.name, dtype=dtype or torch.float32
-    )
-    return tok, model.eval()
-
-
-def save_ready_copy(tok: Any, model: Any, ready: Path, identity: dict[str, Any]) -> None:
-    """Save a GGUF-loaded model as safetensors so the next load skips dequantising.
-
-    transformers refuses to save a model it loaded through its GGUF quantizer; the weights are
-    already plain tensors, so the quantizer markers are cleared first (pinned transformers).
-    """
-    model.hf_quantizer = None
-    model.is_quantized = False
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    ready.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=ready.parent, prefix="ready.", suffix=".tmp"))
-    try:
-        model.save_pretrained(tmp, safe_serialization=True)
-        tok.save_pretrained(tmp)
-        (tmp / "ragassist.json").write_text(json.dumps(_manifest(identity), indent=1))
-        if ready.exists():
-            shutil.rmtree(ready)
-        os.replace(tmp, ready)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _load_ready(folder: Path, dtype: torch.dtype) -> tuple[Any, Any]:
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    tok = AutoTokenizer.from_pretrained(str(folder))
-    model = AutoModelForCausalLM.from_pretrained(str(folder), dtype=dtype)
-    return tok, model.eval()
-
-
 @functools.cache
 def load_causal_lm(name: str, dtype: torch.dtype | None = None) -> tuple[Any, Any]:
     """(tokenizer, model) for a registry name, a local HF folder or a .gguf file; once per process.
@@ -283,14 +220,14 @@ def load_causal_lm(name: str, dtype: torch.dtype | None = None) -> tuple[Any, An
         if not (local / "config.json").exists():
             raise LoadError(name, "not a Hugging Face model folder (no config.json)")
         log.info("loading %s from local folder", name)
-        return _load_ready(local, dtype)
+        return load_ready(local, dtype)
     if name not in REGISTRY and not (local.is_file() and local.suffix == ".gguf"):
         _entry(name)  # raises with the list of known names
     key, path, identity = _source_of(name)
     ready = _ready_dir_for(key)
     if ready_copy_is_current(ready, identity):
         log.info("loading %s from ready copy %s", name, ready)
-        return _load_ready(ready, dtype)
+        return load_ready(ready, dtype)
     if name in REGISTRY and len(REGISTRY[name].parts) == 1:
         digest = sha256_file(path)  # a single packaged file is checked once, before caching
         if digest != REGISTRY[name].sha256:

@@ -11,16 +11,14 @@ from ragassist.errors import LoadError, ModelMissingError
 from ragassist.models import (
     REGISTRY,
     ModelEntry,
-    _load_ready,
     _part_paths,
     available_models,
     gguf_path,
     join_parts,
     load_causal_lm,
-    ready_copy_is_current,
-    save_ready_copy,
     sha256_file,
 )
+from ragassist.ready_copy import load_ready, ready_copy_is_current, save_ready_copy
 from ragassist.tiny import tiny_causal_lm
 
 
@@ -96,7 +94,7 @@ def test_ready_copy_round_trip_on_a_tiny_model(tmp_path):
     assert ready_copy_is_current(ready, identity)
     assert not ready_copy_is_current(ready, {"sha256": "cd" * 32, "size": 1})
     assert [p.name for p in ready.parent.iterdir()] == ["ready"]  # no temp folder left
-    tok2, model2 = _load_ready(ready, torch.float32)
+    tok2, model2 = load_ready(ready, torch.float32)
     ids = torch.tensor([tok("The tower [1]", add_special_tokens=False)["input_ids"]])
     with torch.inference_mode():
         a = model.generate(ids, max_new_tokens=8, do_sample=False)
