@@ -24,19 +24,15 @@ from .captions import (
     make_caption,
     train_combinations,
 )
-from .checkpoint import WEIGHTS_DIR, load_model, read_meta
+from .checkpoint import WEIGHTS_DIR, read_meta
 from .data import digit_captions, load_digits_32, make_shapes, pixel_colour
-from .gan import GANConfig, Generator, gan_sample
+from .families import as_uint8, family_table
 from .judge import ImageJudge
 from .metrics import (
     adherence,
-    coverage,
-    frechet_distance,
-    mean_pairwise_distance,
-    sharpness,
     wanted_of,
 )
-from .pipeline import load_pipeline, to_uint8
+from .pipeline import load_pipeline
 from .prompt_parse import canonical_caption, parse_attributes
 from .report import write_report
 
@@ -50,10 +46,6 @@ def _prompt_set(n: int, seed: int, combos: list, heldout_phrasing: bool) -> tupl
     rng.shuffle(order)
     attrs = [order[i % len(order)] for i in range(n)]
     return [make_caption(a, rng, ATTRIBUTES, heldout=heldout_phrasing) for a in attrs], attrs
-
-
-def _uint8(images: np.ndarray) -> np.ndarray:
-    return (np.clip(images, 0, 1) * 255).round().astype(np.uint8).transpose(0, 2, 3, 1)
 
 
 def _adherence_suite(
@@ -129,105 +121,14 @@ def _vocab(attr: str) -> tuple[str, ...]:
     return VOCAB[attr]
 
 
-def _family_table(
-    pipe, judge: ImageJudge, folder: Path, n: int, seed: int, steps: int, guidance: float
-) -> dict:
-    """Fréchet distance, sharpness and diversity of VAE-alone, GAN and latent-diffusion samples."""
-    real = make_shapes(n, seed=seed + 11, combos=all_combinations(), full_captions=True)
-    real_b = make_shapes(n, seed=seed + 12, combos=all_combinations(), full_captions=True)
-    real_feats = judge.features(_uint8(real.images))
-    table: dict[str, dict] = {}
-
-    def row(
-        name: str, images: np.ndarray, wanted: list[dict[str, str]] | None, seconds: float
-    ) -> None:
-        feats = judge.features(images)
-        table[name] = {
-            "frechet": frechet_distance(real_feats, feats),
-            "sharpness": sharpness(images),
-            "coverage": coverage(judge, images),
-            "adherence_all": adherence(judge, images, wanted)["all"] if wanted else None,
-            "seconds_per_image": seconds / len(images),
-        }
-
-    row("real (second sample)", _uint8(real_b.images), wanted_of(real_b.attributes), 0.0)
-    vae = pipe.vae
-    t0 = time.perf_counter()
-    with torch.no_grad():
-        z = torch.randn(
-            (n, vae.config.latent_channels, 8, 8), generator=torch.Generator().manual_seed(seed)
-        )
-        vae_images = to_uint8(vae.decode(z))
-        row("VAE alone (prior samples)", vae_images, None, time.perf_counter() - t0)
-        recon = to_uint8(vae.decode(vae.encode(torch.from_numpy(real_b.images))[0]))
-    row("VAE reconstructions (not generation)", recon, wanted_of(real_b.attributes), 0.0)
-    cond = pipe.embedder.embed(real.captions)
-    gan_images = None
-    if (folder / "gan.safetensors").exists():
-        gen, _ = load_model(Generator, GANConfig, folder, "gan")
-        t0 = time.perf_counter()
-        gan_images = gan_sample(gen, cond, seed=seed)
-        row("GAN", gan_images, wanted_of(real.attributes), time.perf_counter() - t0)
-    t0 = time.perf_counter()
-    diffusion = pipe(real.captions, n=1, steps=steps, guidance=guidance, seed=seed)
-    row(
-        f"latent diffusion (DDIM {steps}, guidance {guidance})",
-        diffusion,
-        wanted_of(real.attributes),
-        time.perf_counter() - t0,
-    )
-    # diversity under one under-specified prompt: "a red circle" leaves size and position open
-    prompts = ["a red circle", "a blue square", "a white cross", "a yellow triangle"]
-    div: dict[str, float] = {}
-    real_div = []
-    for p in prompts:
-        want = parse_attributes(p)
-        mask = [all(a.as_dict()[k] == v for k, v in want.items()) for a in real.attributes]
-        real_div.append(mean_pairwise_distance(real_feats[np.array(mask)][:32]))
-    div["real"] = float(np.mean(real_div))
-    embs = pipe.embedder.embed([p for p in prompts for _ in range(32)])
-    div["latent diffusion"] = float(
-        np.mean(
-            [
-                mean_pairwise_distance(
-                    judge.features(pipe(p, n=32, steps=steps, guidance=guidance, seed=seed))
-                )
-                for p in prompts
-            ]
-        )
-    )
-    if gan_images is not None:
-        div["GAN"] = float(
-            np.mean(
-                [
-                    mean_pairwise_distance(
-                        judge.features(gan_sample(gen, embs[i * 32 : (i + 1) * 32], seed))
-                    )
-                    for i in range(len(prompts))
-                ]
-            )
-        )
-    return {
-        "families": table,
-        "diversity_same_prompt": div,
-        "diversity_prompts": prompts,
-        "examples": {
-            "VAE alone": vae_images[:8],
-            "GAN": gan_images[:8] if gan_images is not None else None,
-            "latent diffusion": diffusion[:8],
-        },
-        "example_captions": real.captions[:8],
-    }
-
-
 def _judge_ceiling(judge: ImageJudge, n: int, seed: int, folder: Path) -> dict:
     real = make_shapes(n, seed=seed + 21, combos=all_combinations())
-    out = {"shapes": adherence(judge, _uint8(real.images), wanted_of(real.attributes))}
+    out = {"shapes": adherence(judge, as_uint8(real.images), wanted_of(real.attributes))}
     digits_folder = folder.parent / "digits"
     if (digits_folder / "judge.safetensors").exists():
         images, labels = load_digits_32("test")
         out["digits_test_split"] = adherence(
-            load_judge(digits_folder), _uint8(images), [{"digit": str(d)} for d in labels]
+            load_judge(digits_folder), as_uint8(images), [{"digit": str(d)} for d in labels]
         )
     return out
 
@@ -271,7 +172,7 @@ def run_image_eval(
         judge, unguided, wanted_of(attrs)
     )
     report["injected_wrong_images"] = _catch_rate(pipe, judge, n, seed, guidance, steps)
-    fam = _family_table(pipe, judge, folder, n, seed, steps, guidance)
+    fam = family_table(pipe, judge, folder, n, seed, steps, guidance)
     report["families"], report["diversity_same_prompt"], report["diversity_prompts"] = (
         fam["families"],
         fam["diversity_same_prompt"],
