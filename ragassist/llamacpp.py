@@ -68,8 +68,8 @@ class LlamaCppGenerator(DecodingLoop):
 
     @property
     def window(self) -> int:  # type: ignore[override]
-        """The context llama.cpp was opened with: the config cap or the model's trained window."""
-        return int(min(self.llm.n_ctx(), self.config.context_tokens))
+        """Prompt + answer tokens: the context llama.cpp was opened with (generate.context_tokens)."""
+        return int(self.llm.n_ctx())
 
     def reset_cache(self) -> None:
         if self._llm is not None:

@@ -88,8 +88,10 @@ class Verifier:
             return []
         cfg = self.config
         pool: EvidencePool = build_pool(hits, self.embedder, cfg.window_chars)
-        claim_vecs = self.embedder.embed([c.text for c in claims])
-        question_vec = self.embedder.embed([question])[0] if question.strip() else None
+        texts = [c.text for c in claims] + ([question] if question.strip() else [])
+        vecs = self.embedder.embed(texts)  # claims and question in one batch
+        claim_vecs = vecs[: len(claims)]
+        question_vec = vecs[len(claims)] if len(vecs) > len(claims) else None
         out: list[tuple[dict[str, float], str, str]] = []
         scopes: list[list[int]] = []
         for claim, vec in zip(claims, claim_vecs, strict=True):

@@ -123,7 +123,8 @@ def cross_validated_auroc(
     scores = np.zeros(len(answers))
     for k in range(folds):
         test = order[k::folds]
-        train = [answers[i] for i in order if i not in set(test.tolist())]
+        held = set(test.tolist())
+        train = [answers[i] for i in order if i not in held]
         model = fit_answers(train, features, seed)
         scores[test] = answer_scores(model, [answers[i] for i in test])
     return metrics.auroc([a["right"] for a in answers], scores)
