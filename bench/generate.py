@@ -1,7 +1,8 @@
 """Generation speed: the assistant's generator against plain fp32 `model.generate`, same run.
 
 Same model, same ~200-token prompt, 64 new tokens (end-of-turn suppressed so every run makes 64).
-With llama-cpp-python installed (make install-llamacpp) the optional llama.cpp backend is
+The default backend (onnxruntime, int8 weights) is measured beside the PyTorch loop and its
+int4 and fp32 exports. With llama-cpp-python installed (make install-llamacpp) the optional llama.cpp backend is
 measured beside them on the same GGUF and prompt ids. Each speed lever is measured on its own, runs interleaved over --reps rounds, medians reported:
   decode tokens/s (after the first token), time to first token, and the ratio to the baseline.
 With --quality N it also answers N HaluEval-QA training rows greedily in each dtype and reports
@@ -30,6 +31,7 @@ from ragassist.config import GenerateConfig  # noqa: E402
 from ragassist.evaluation import halueval, metrics  # noqa: E402
 from ragassist.generate import DecodingLoop  # noqa: E402
 from ragassist.models import load_causal_lm  # noqa: E402
+from ragassist.onnx_generate import OnnxGenerator  # noqa: E402
 from ragassist.prompt import build_prompt  # noqa: E402
 from ragassist.transformers_generate import TransformersGenerator  # noqa: E402
 from ragassist.types import Chunk, Hit  # noqa: E402
@@ -146,6 +148,11 @@ def speed(args, tok, fp32) -> None:
         variants["our loop int8 dynamic, 1 thread"] = our_loop(
             gen8, prompt, prefix_cache=False, threads=1
         )
+    for dtype in ("int8", "int4", "float32") if args.onnx else ():
+        for threads in (1, 2) if dtype == "int8" else (1,):
+            onnx = OnnxGenerator(replace(cfg, backend="onnxruntime", dtype=dtype, threads=threads))
+            label = f"onnxruntime {dtype}, {threads} thread{'s' * (threads > 1)}"
+            variants[label] = our_loop(onnx, prompt, prefix_cache=False)  # whole prompt each time
     for threads in (1, 2) if llama_cpp_installed() else ():
         from ragassist.llamacpp import LlamaCppGenerator
 
@@ -189,6 +196,9 @@ def quality(args, tok, fp32) -> None:
         name: TransformersGenerator(cfg, model=model, tokenizer=tok)
         for name, model in models.items()
     }
+    for dtype in ("int8", "int4", "float32") if args.onnx else ():
+        onnx_cfg = replace(cfg, backend="onnxruntime", dtype=dtype, threads=1)
+        generators[f"onnx {dtype}"] = OnnxGenerator(onnx_cfg)
     if llama_cpp_installed():
         from ragassist.llamacpp import LlamaCppGenerator
 
@@ -220,6 +230,9 @@ def main() -> None:
     ap.add_argument("--new-tokens", type=int, default=64)
     ap.add_argument("--quality", type=int, default=0, help="HaluEval-QA rows for the quality check")
     ap.add_argument("--skip-int8", action="store_true")
+    ap.add_argument(
+        "--no-onnx", dest="onnx", action="store_false", help="skip the onnxruntime backend"
+    )
     ap.add_argument("--all", action="store_true", help="also the two-thread variants")
     args = ap.parse_args()
     t0 = time.perf_counter()

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from ragassist.claims import split_claims  # noqa: E402
 from ragassist.config import GenerateConfig, VerifyConfig  # noqa: E402
 from ragassist.evaluation import halueval  # noqa: E402
+from ragassist.generate import make_generator  # noqa: E402
 from ragassist.prompt import build_prompt  # noqa: E402
-from ragassist.transformers_generate import TransformersGenerator  # noqa: E402
 from ragassist.types import Chunk, Hit  # noqa: E402
 from ragassist.verify import Verifier  # noqa: E402
 
@@ -65,7 +65,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     question = halueval.load_rows("qa")[0]["question"] + " Answer in three sentences."
     hs = hits()
-    gen = TransformersGenerator(GenerateConfig(max_new_tokens=120))
+    gen = make_generator(GenerateConfig(max_new_tokens=120))  # the default backend
     verifier = Verifier(VerifyConfig(judge=not args.no_judge))
     t0 = time.perf_counter()
     gen._load()

@@ -116,8 +116,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--backend",
-        choices=["transformers", "llama.cpp"],
-        help="who runs the generator (llama.cpp: 4-7x faster, needs make install-llamacpp)",
+        choices=["onnxruntime", "transformers", "llama.cpp"],
+        help="who runs the generator (default onnxruntime; llama.cpp needs make install-llamacpp)",
     )
     p.add_argument(
         "--policy", choices=["flag", "strict", "abstain"], help="what to do with unsupported claims"

@@ -16,7 +16,7 @@ from .config import Config
 from .corpora import corpus_sources, file_sources
 from .embed import Embedder, get_embedder
 from .errors import IndexStateError
-from .generate import DecodingLoop, Trace
+from .generate import DecodingLoop, Trace, make_generator
 from .image import is_image_request
 from .image_answer import answer_with_image
 from .index import SearchIndex
@@ -26,7 +26,6 @@ from .prompt import ABSTAIN, build_prompt, validate_question
 from .retrieve import Retriever
 from .split import Splitter
 from .store import FORMAT_VERSION, Store
-from .transformers_generate import TransformersGenerator
 from .types import Answer, Hit
 from .verify import Verifier
 
@@ -154,11 +153,7 @@ class Assistant:
     # answering ------------------------------------------------------------------
     @functools.cached_property
     def generator(self) -> DecodingLoop:
-        if self.config.generate.backend == "llama.cpp":
-            from .llamacpp import LlamaCppGenerator
-
-            return LlamaCppGenerator(self.config.generate)
-        return TransformersGenerator(self.config.generate)
+        return make_generator(self.config.generate)
 
     def answer(
         self,

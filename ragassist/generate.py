@@ -2,8 +2,9 @@
 
 The loop is written out (one model step per token) rather than calling ``model.generate`` in a
 thread: it streams without a thread and records each token's log-probability and entropy for the
-verifier. The backends supply the steps: transformers_generate.py (PyTorch, the default, with a
-cached system-prompt prefix) and llamacpp.py (optional).
+verifier. The backends supply the steps: onnx_generate.py (onnxruntime, the default),
+transformers_generate.py (PyTorch) and llamacpp.py (optional); each reuses the cached prompt
+prefix.
 """
 
 from __future__ import annotations
@@ -209,3 +210,18 @@ class DecodingLoop:
     def complete(self, prompt: Prompt | str) -> str:
         """The whole answer at once (the stream joined)."""
         return "".join(self.generate(prompt))
+
+
+def make_generator(config: GenerateConfig) -> DecodingLoop:
+    """The generator of the configured backend (onnxruntime by default); loads on first use."""
+    if config.backend == "llama.cpp":
+        from .llamacpp import LlamaCppGenerator
+
+        return LlamaCppGenerator(config)
+    if config.backend == "transformers":
+        from .transformers_generate import TransformersGenerator
+
+        return TransformersGenerator(config)
+    from .onnx_generate import OnnxGenerator
+
+    return OnnxGenerator(config)

@@ -9,6 +9,7 @@ same code. Needs `llama-cpp-python`, which compiles from source: `make install-l
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from .config import GenerateConfig
@@ -36,7 +37,7 @@ class LlamaCppGenerator(DecodingLoop):
     """A packaged GGUF model (or a .gguf file) run by llama.cpp; loads on first use."""
 
     def __init__(self, config: GenerateConfig | None = None) -> None:
-        self.config = config or GenerateConfig()
+        self.config = replace(config or GenerateConfig(), backend="llama.cpp")
         self.name = f"{self.config.model} (llama.cpp)"
         self.last_trace = Trace()
         self._llm: Any = None

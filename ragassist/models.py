@@ -205,29 +205,24 @@ def _source_of(name: str) -> tuple[str, Path, dict[str, Any]]:
     return f"local-{path.stem}-{digest}", path, ident
 
 
-@functools.cache
-def load_causal_lm(name: str, dtype: torch.dtype | None = None) -> tuple[Any, Any]:
-    """(tokenizer, model) for a registry name, a local HF folder or a .gguf file; once per process.
+def ready_folder(name: str) -> Path:
+    """The Hugging Face folder a generator loads from: a local folder as it is, else the ready copy.
 
-    dtype defaults to float32. A GGUF is dequantised once and cached as safetensors.
+    A packaged name or a .gguf file is dequantised once (15-40 s) and saved as the ready copy;
+    later calls return the copy at once. Other backends (ONNX) are exported from this folder.
     """
     set_offline()
-    import torch
-
-    dtype = dtype or torch.float32
     local = Path(name).expanduser()
     if name not in REGISTRY and local.is_dir():
         if not (local / "config.json").exists():
             raise LoadError(name, "not a Hugging Face model folder (no config.json)")
-        log.info("loading %s from local folder", name)
-        return load_ready(local, dtype)
+        return local
     if name not in REGISTRY and not (local.is_file() and local.suffix == ".gguf"):
         _entry(name)  # raises with the list of known names
     key, path, identity = _source_of(name)
     ready = _ready_dir_for(key)
     if ready_copy_is_current(ready, identity):
-        log.info("loading %s from ready copy %s", name, ready)
-        return load_ready(ready, dtype)
+        return ready
     if name in REGISTRY and len(REGISTRY[name].parts) == 1:
         digest = sha256_file(path)  # a single packaged file is checked once, before caching
         if digest != REGISTRY[name].sha256:
@@ -235,9 +230,20 @@ def load_causal_lm(name: str, dtype: torch.dtype | None = None) -> tuple[Any, An
     log.info("dequantising %s (first load; later loads use the ready copy)", path)
     tok, model = load_gguf(path)
     save_ready_copy(tok, model, ready, identity)
-    if dtype != torch.float32:
-        model = model.to(dtype)
-    return tok, model
+    return ready
+
+
+@functools.cache
+def load_causal_lm(name: str, dtype: torch.dtype | None = None) -> tuple[Any, Any]:
+    """(tokenizer, model) for a registry name, a local HF folder or a .gguf file; once per process.
+
+    dtype defaults to float32. A GGUF is dequantised once and cached as safetensors.
+    """
+    import torch
+
+    folder = ready_folder(name)
+    log.info("loading %s from %s", name, folder)
+    return load_ready(folder, dtype or torch.float32)
 
 
 def gguf_source(name: str) -> tuple[Path, Any]:

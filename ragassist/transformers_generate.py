@@ -8,10 +8,12 @@ and entropy for the verifier, and reuses the cached system-prompt prefix across 
 from __future__ import annotations
 
 import copy
+from dataclasses import replace
 from collections.abc import Iterator
 from typing import Any
 
 from .config import GenerateConfig
+from .errors import ConfigError
 from .generate import DecodingLoop, Trace
 from .prompt import Prompt
 
@@ -37,7 +39,7 @@ class TransformersGenerator(DecodingLoop):
     def __init__(
         self, config: GenerateConfig | None = None, model: Any = None, tokenizer: Any = None
     ):
-        self.config = config or GenerateConfig()
+        self.config = replace(config or GenerateConfig(), backend="transformers")
         self.name = self.config.model
         self._model, self._tokenizer = model, tokenizer
         self.last_trace = Trace()
@@ -49,11 +51,14 @@ class TransformersGenerator(DecodingLoop):
 
         from .models import load_causal_lm
 
-        if self.config.dtype == "int8":
+        dtype_name = self.config.resolved_dtype
+        if dtype_name == "int8":
             tok, model = load_causal_lm(self.config.model, torch.float32)
             self._tokenizer, self._model = tok, quantize_int8(model)
+        elif dtype_name == "int4":
+            raise ConfigError("generate.dtype = 'int4' needs the onnxruntime backend")
         else:
-            dtype = getattr(torch, self.config.dtype)
+            dtype = getattr(torch, dtype_name)
             self._tokenizer, self._model = load_causal_lm(self.config.model, dtype)
 
     @property
