@@ -64,6 +64,13 @@ def _manifest(source: Path, precision: str) -> dict[str, Any]:
     }
 
 
+def _is_current(dest: Path, manifest: dict[str, Any]) -> bool:
+    try:
+        return bool(json.loads((dest / "ragassist.json").read_text()) == manifest)
+    except (OSError, ValueError):
+        return False
+
+
 def onnx_copy(name: str, precision: str) -> Path:
     """The ONNX export of a generator at a precision ("fp32", "int8", "int4"), made on first use."""
     from .models import models_dir, ready_folder
@@ -76,11 +83,8 @@ def onnx_copy(name: str, precision: str) -> Path:
         digest = hashlib.sha256(str(source.resolve()).encode()).hexdigest()[:12]
         dest = models_dir() / f"local-{source.name}-{digest}" / f"onnx-{precision}"
     manifest = _manifest(source, precision)
-    try:
-        if json.loads((dest / "ragassist.json").read_text()) == manifest:
-            return dest
-    except (OSError, ValueError):
-        pass
+    if _is_current(dest, manifest):
+        return dest
     log.info("exporting %s to ONNX (%s), once: 10-40 s", name, precision)
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f"onnx-{precision}.", suffix=".tmp"))
@@ -99,9 +103,14 @@ def onnx_copy(name: str, precision: str) -> Path:
                 + " | ".join(tail),
             )
         (out / "ragassist.json").write_text(json.dumps(manifest, indent=1))
-        if dest.exists():
-            shutil.rmtree(dest)
-        os.replace(out, dest)
+        if _is_current(dest, manifest):  # another process finished the same export first
+            return dest
+        shutil.rmtree(dest, ignore_errors=True)
+        try:
+            os.replace(out, dest)
+        except OSError:
+            if not _is_current(dest, manifest):
+                raise
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return dest

@@ -8,8 +8,8 @@ and entropy for the verifier, and reuses the cached system-prompt prefix across 
 from __future__ import annotations
 
 import copy
-from dataclasses import replace
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from .config import GenerateConfig
