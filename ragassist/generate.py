@@ -94,6 +94,15 @@ class DecodingLoop:
         """Load the model and its tokenizer (on first use)."""
         raise NotImplementedError
 
+    _model: Any = None
+
+    @property
+    def model(self) -> Any:
+        """The backend's model object, loaded on first use."""
+        if self._model is None:
+            self._load()
+        return self._model
+
     @property
     def tokenizer(self) -> Any:
         if self._tokenizer is None:

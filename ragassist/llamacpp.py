@@ -40,7 +40,7 @@ class LlamaCppGenerator(DecodingLoop):
         self.config = replace(config or GenerateConfig(), backend="llama.cpp")
         self.name = f"{self.config.model} (llama.cpp)"
         self.last_trace = Trace()
-        self._llm: Any = None
+        self._model: Any = None
         self._tokenizer: Any = None
         self._n_vocab = 0
 
@@ -50,7 +50,7 @@ class LlamaCppGenerator(DecodingLoop):
         llama_cpp = _import_llama()
         path, self._tokenizer = gguf_source(self.config.model)
         threads = self.config.threads or None
-        self._llm = llama_cpp.Llama(
+        self._model = llama_cpp.Llama(
             model_path=str(path),
             n_ctx=self.config.context_tokens,
             n_threads=threads,
@@ -58,31 +58,25 @@ class LlamaCppGenerator(DecodingLoop):
             seed=self.config.seed,
             verbose=False,
         )
-        self._n_vocab = self._llm.n_vocab()
-        log.info("llama.cpp loaded %s (%d-token context)", path, self._llm.n_ctx())
-
-    @property
-    def llm(self) -> Any:
-        if self._llm is None:
-            self._load()
-        return self._llm
+        self._n_vocab = self._model.n_vocab()
+        log.info("llama.cpp loaded %s (%d-token context)", path, self._model.n_ctx())
 
     @property
     def window(self) -> int:  # type: ignore[override]
         """Prompt + answer tokens: the context llama.cpp was opened with (generate.context_tokens)."""
-        return int(self.llm.n_ctx())
+        return int(self.model.n_ctx())
 
     def reset_cache(self) -> None:
-        if self._llm is not None:
-            self._llm.n_tokens = 0
+        if self._model is not None:
+            self._model.n_tokens = 0
 
     def with_config(self, config: GenerateConfig) -> LlamaCppGenerator:
         other = LlamaCppGenerator(config)
-        other._llm, other._tokenizer, other._n_vocab = self.llm, self.tokenizer, self._n_vocab
+        other._model, other._tokenizer, other._n_vocab = self.model, self.tokenizer, self._n_vocab
         return other
 
     def _model_eos(self) -> list[int]:
-        return [int(self.llm.token_eos())]
+        return [int(self.model.token_eos())]
 
     def _logits(self) -> Any:
         """The next token's logits after the last evaluated token, as a torch tensor."""
@@ -90,12 +84,12 @@ class LlamaCppGenerator(DecodingLoop):
         import torch
 
         llama_cpp = _import_llama()
-        row = llama_cpp.llama_get_logits_ith(self.llm.ctx, -1)
+        row = llama_cpp.llama_get_logits_ith(self.model.ctx, -1)
         return torch.from_numpy(np.ctypeslib.as_array(row, shape=(self._n_vocab,)).copy())
 
     def _start(self, ids: list[int], prefix_tokens: int) -> Any:
         """Evaluate the prompt, keeping whatever leading tokens are already in llama.cpp's cache."""
-        llm = self.llm
+        llm = self.model
         cached = list(llm.input_ids[: llm.n_tokens])
         keep = 0
         for a, b in zip(cached, ids, strict=False):
@@ -109,5 +103,5 @@ class LlamaCppGenerator(DecodingLoop):
         return self._logits()
 
     def _next(self, token: int) -> Any:
-        self.llm.eval([token])
+        self.model.eval([token])
         return self._logits()

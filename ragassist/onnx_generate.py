@@ -158,12 +158,6 @@ class OnnxGenerator(DecodingLoop):
         log.info("onnxruntime loaded %s (%s, %d threads)", folder, self.precision, threads)
 
     @property
-    def model(self) -> Any:
-        if self._model is None:
-            self._load()
-        return self._model
-
-    @property
     def window(self) -> int:  # type: ignore[override]
         """Prompt + answer tokens: the config cap or the model's context, whichever is smaller."""
         _ = self.model

@@ -62,12 +62,6 @@ class TransformersGenerator(DecodingLoop):
             self._tokenizer, self._model = load_causal_lm(self.config.model, dtype)
 
     @property
-    def model(self) -> Any:
-        if self._model is None:
-            self._load()
-        return self._model
-
-    @property
     def window(self) -> int:  # type: ignore[override]
         """Prompt + answer tokens this generator handles: the config cap or the model's window."""
         native = int(getattr(self.model.config, "max_position_embeddings", 2048) or 2048)
