@@ -109,7 +109,8 @@ def stack_judge(base: str, base_rows: list[dict], judge_rows: list[dict], seed: 
     model learned (e.g. sentence claims, from the synthetic pairs) and learns only how much
     the judge adds.
     """
-    oof = cross_validated(base_rows, CHEAP, seed)
+    # the base model's own features: at inference cheap_logit is that model's log-odds
+    oof = cross_validated(base_rows, CHEAP + EXTRA.get(base, ()), seed)
     by_key = {(r["task"], r["row"], r["label"]): p for r, p in zip(base_rows, oof, strict=True)}
     rows = []
     for r in judge_rows:
@@ -185,8 +186,13 @@ def main() -> None:
         fitted[task] = rows
         models[task] = fit_profile(task, rows, CHEAP + EXTRA.get(task, ()), args.seed)
     if set(args.tasks) != set(TASKS):  # a partial refit: the other profiles stay as they are
+        if not args.no_judge:
+            for task in args.tasks:
+                with_judge = judge_rows_of(task, fitted[task], judge, args)
+                if with_judge:
+                    models[f"{task}+judge"] = stack_judge(task, fitted[task], with_judge, args.seed)
         save_models({**load_models(args.out), **models}, args.out)
-        logging.info("refitted %s in %s; general and judge models kept", args.tasks, args.out)
+        logging.info("refitted %s in %s; the other models kept", sorted(models), args.out)
         return
     synthetic = synthetic_rows(
         verifier, int(SYNTHETIC_PASSAGES * args.scale), args.seed, args.cache
