@@ -32,6 +32,10 @@ def _config(args: argparse.Namespace) -> Config:
         )
     if getattr(args, "judge", False):
         config = dataclasses.replace(config, verify=dataclasses.replace(config.verify, judge=True))
+    if getattr(args, "profile", None):
+        config = dataclasses.replace(
+            config, verify=dataclasses.replace(config.verify, profile=args.profile)
+        )
     return config
 
 
@@ -133,6 +137,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--answer", required=True, help="the answer to check ('-' reads standard input)")
     p.add_argument("--question", help="the question the answer replies to (helps the judge)")
     p.add_argument("--judge", action="store_true", help="also ask the LM judge (slower)")
+    p.add_argument(
+        "--profile",
+        choices=["general", "qa", "dialogue", "summarization"],
+        help="what kind of answer: picks the fusion fitted on that kind (default general)",
+    )
     p.add_argument(
         "--policy", choices=["flag", "strict", "abstain"], help="what to do with unsupported claims"
     )

@@ -55,3 +55,27 @@ def test_calibration_on_heldout_rows(embedder) -> None:
     scored = score_pairs(verifier, pairs)
     err = ece([r["label"] for r in scored], [r["probability"] for r in scored])
     assert err < 0.1, err
+
+
+def test_every_task_profile_ships_with_a_judge_stacked_model() -> None:
+    models = load_models()
+    for task in ("qa", "dialogue", "summarization"):
+        stacked = models[f"{task}+judge"]
+        assert stacked.features[0] == "cheap_logit" and "judge_logit" in stacked.features
+        assert stacked.meta["base"] == task
+
+
+def test_verify_command_takes_a_profile(tmp_path, capsys) -> None:
+    import json
+
+    from ragassist import cli
+
+    context = tmp_path / "context.txt"
+    context.write_text("The Eiffel Tower was completed in 1889 in Paris. It is 330 metres tall.")
+    claim = "The tower was completed in 1889 and is 300 metres tall."
+    probabilities = {}
+    for profile in ("general", "summarization"):
+        args = ["verify", "--context", str(context), "--answer", claim, "--json"]
+        assert cli.main([*args, "--profile", profile]) == 0
+        probabilities[profile] = json.loads(capsys.readouterr().out)["claims"][0]["probability"]
+    assert probabilities["general"] != probabilities["summarization"]
