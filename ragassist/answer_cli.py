@@ -100,6 +100,8 @@ def cmd_models(args: argparse.Namespace) -> int:
     for r in rows:
         state = "[green]installed[/]" if r.installed else f"[red]missing[/] ({r.package})"
         cached = {True: ", ready copy cached", False: ", not yet converted", None: ""}[r.cached]
+        if r.onnx:
+            cached += f", ONNX {'/'.join(r.onnx)} exported"
         out.print(f"  [bold]{r.name:<18}[/] {r.role:<10} {r.size / 1e6:7.0f} MB  {state}{cached}")
         out.print(f"      [dim]{r.description}[/]")
     return 0

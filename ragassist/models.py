@@ -101,6 +101,7 @@ class ModelInfo:
     cached: bool | None  # a ready dequantised copy exists (None: nothing to cache)
     size: int  # bytes of the weights as shipped
     description: str
+    onnx: tuple[str, ...] = ()  # precisions exported for the onnxruntime backend ("int8", ...)
 
 
 def models_dir() -> Path:
@@ -276,9 +277,12 @@ def available_models() -> list[ModelInfo]:
     for entry in REGISTRY.values():
         folders = [_package_dir(module) for module in entry.packages]
         installed = all(f is not None for f in folders)
+        onnx: tuple[str, ...] = ()
         if entry.role == "generator":
             cached: bool | None = (_ready_dir_for(entry.name) / "ragassist.json").exists()
             size = entry.size
+            exports = (models_dir() / entry.name).glob("onnx-*/ragassist.json")
+            onnx = tuple(sorted(m.parent.name.removeprefix("onnx-") for m in exports))
         else:
             cached = None
             size = _folder_size(folders[0]) if installed and folders[0] else 0
@@ -291,6 +295,7 @@ def available_models() -> list[ModelInfo]:
                 cached,
                 size,
                 entry.description,
+                onnx,
             )
         )
     return rows

@@ -76,6 +76,15 @@ def test_registry_lists_packaged_models():
     assert all(len(e.sha256) == 64 for e in REGISTRY.values() if e.role == "generator")
 
 
+def test_registry_shows_onnx_exports(tmp_path, monkeypatch):
+    monkeypatch.setenv("RAGASSIST_HOME", str(tmp_path))
+    assert {r.name: r for r in available_models()}["qwen2.5-0.5b"].onnx == ()
+    for folder in ("onnx-int8", "onnx-fp32.x.tmp"):  # the second is an unfinished export
+        (tmp_path / "models" / "qwen2.5-0.5b" / folder).mkdir(parents=True)
+    (tmp_path / "models" / "qwen2.5-0.5b" / "onnx-int8" / "ragassist.json").write_text("{}")
+    assert {r.name: r for r in available_models()}["qwen2.5-0.5b"].onnx == ("int8",)
+
+
 def test_packaged_smollm_matches_its_pin():
     path = gguf_path("smollm2-135m")
     assert sha256_file(path) == REGISTRY["smollm2-135m"].sha256
