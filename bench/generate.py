@@ -91,7 +91,7 @@ def our_loop(gen: DecodingLoop, prompt, prefix_cache: bool, threads: int = 0) ->
     gen.eos_ids = frozenset()  # make every run produce exactly max_new_tokens
 
     def run(new: int) -> tuple[float, float, int]:
-        gen.config = replace(gen.config, max_new_tokens=new)
+        gen.config = replace(gen.config, max_new_tokens=new, stop=())  # no early stop either
         if not prefix_cache:
             gen.reset_cache()
         before = torch.get_num_threads()
@@ -149,9 +149,9 @@ def speed(args, tok, fp32) -> None:
             gen8, prompt, prefix_cache=False, threads=1
         )
     for dtype in ("int8", "int4", "float32") if args.onnx else ():
-        for threads in (1, 2) if dtype == "int8" else (1,):
+        for threads in (0, 1) if dtype == "int8" else (0,):
             onnx = OnnxGenerator(replace(cfg, backend="onnxruntime", dtype=dtype, threads=threads))
-            label = f"onnxruntime {dtype}, {threads} thread{'s' * (threads > 1)}"
+            label = f"onnxruntime {dtype}, {threads or 'all'} thread{'s' * (threads != 1)}"
             variants[label] = our_loop(onnx, prompt, prefix_cache=False)  # whole prompt each time
     for threads in (1, 2) if llama_cpp_installed() else ():
         from ragassist.llamacpp import LlamaCppGenerator
@@ -179,6 +179,8 @@ def speed(args, tok, fp32) -> None:
         first = statistics.median(r[0] for r in rows)
         total = statistics.median(r[1] for r in rows)
         n = rows[0][2]
+        if n != args.new_tokens:  # a run that stopped early is not comparable: say so
+            name += f" ({n} tokens!)"
         decode = (n - 1) / max(total - first, 1e-9)
         base = base or total
         print(f"{name:34s} {decode:12.1f} {first:8.3f} {total:10.2f} {base / total:7.2f}x")
@@ -197,7 +199,7 @@ def quality(args, tok, fp32) -> None:
         for name, model in models.items()
     }
     for dtype in ("int8", "int4", "float32") if args.onnx else ():
-        onnx_cfg = replace(cfg, backend="onnxruntime", dtype=dtype, threads=1)
+        onnx_cfg = replace(cfg, backend="onnxruntime", dtype=dtype, threads=0)
         generators[f"onnx {dtype}"] = OnnxGenerator(onnx_cfg)
     if llama_cpp_installed():
         from ragassist.llamacpp import LlamaCppGenerator

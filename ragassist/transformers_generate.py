@@ -111,14 +111,13 @@ class TransformersGenerator(DecodingLoop):
     def generate(self, prompt: Prompt | str) -> Iterator[str]:
         """Stream the answer as text pieces; `last_trace` holds the tokens once it finishes.
 
-        With config.threads set, torch uses that many threads while this runs (restored after):
+        torch uses config.threads threads while this runs (1 when 0; restored after):
         on a busy 2-core machine one thread decoded 5x faster than two (bench/generate.py).
         """
         import torch
 
         before = torch.get_num_threads()
-        if self.config.threads:
-            torch.set_num_threads(self.config.threads)
+        torch.set_num_threads(self.config.threads or 1)
         try:
             with torch.inference_mode():
                 yield from self._generate(prompt)
