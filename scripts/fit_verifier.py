@@ -120,6 +120,25 @@ def stack_judge(base: str, base_rows: list[dict], judge_rows: list[dict], seed: 
     return replace(model, meta={**model.meta, "base": base})
 
 
+def general_judge(verifier: Verifier, judge: object, args: argparse.Namespace) -> FusionModel:
+    """general+judge refitted on every task's judge rows, stacked on the SHIPPED general model.
+
+    The general model stays as it is (other profiles build on it); its log-odds on these rows
+    are in-sample, which a 14-feature model fitted on thousands of pairs barely inflates.
+    """
+    general = load_models(args.out)["general"]
+    pooled: list[dict] = []
+    for task in TASKS:
+        rows = cached_signals(
+            verifier, task, "train", fit_rows(task, int(ROWS[task] * args.scale)), args.cache
+        )
+        pooled += judge_rows_of(task, rows, judge, args)
+    for r in pooled:
+        r["cheap_logit"], r["weight"] = general.logit(r), 1.0
+    model = fit_profile("general+judge", pooled, ("cheap_logit", *JUDGE_SIGNALS), args.seed)
+    return replace(model, meta={**model.meta, "base": "general", "base_logit": "in-sample"})
+
+
 def _w(rows: list[dict]) -> list[float]:
     return [r.get("weight", 1.0) for r in rows]
 
@@ -164,6 +183,11 @@ def main() -> None:
         "--judge-cached", action="store_true", help="use only judge signals already in the cache"
     )
     ap.add_argument("--tasks", nargs="*", default=list(TASKS), choices=TASKS)
+    ap.add_argument(
+        "--general-judge",
+        action="store_true",
+        help="refit only general+judge, on every task's judge rows, over the shipped general",
+    )
     ap.add_argument("--out", type=Path, default=FUSION_PATH)
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
@@ -174,6 +198,11 @@ def main() -> None:
         from ragassist.judge import LMJudge
 
         judge = LMJudge()
+    if args.general_judge:
+        models = {"general+judge": general_judge(verifier, judge, args)}
+        save_models({**load_models(args.out), **models}, args.out)
+        logging.info("refitted general+judge in %s; the other models kept", args.out)
+        return
     models: dict[str, FusionModel] = {}
     fitted: dict[str, list[dict]] = {}
     for task in args.tasks:
