@@ -91,7 +91,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from .models import available_models
+    from .model_status import available_models
 
     rows = available_models()
     if args.json:

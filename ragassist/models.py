@@ -90,26 +90,12 @@ REGISTRY: dict[str, ModelEntry] = {
 }
 
 
-@dataclass(frozen=True)
-class ModelInfo:
-    """One row of `ragassist models`."""
-
-    name: str
-    role: Role
-    package: str  # the pip command that installs it
-    installed: bool
-    cached: bool | None  # a ready dequantised copy exists (None: nothing to cache)
-    size: int  # bytes of the weights as shipped
-    description: str
-    onnx: tuple[str, ...] = ()  # precisions exported for the onnxruntime backend ("int8", ...)
-
-
 def models_dir() -> Path:
     """The cache folder for joined GGUF files and ready (dequantised) copies."""
     return data_dir() / "models"
 
 
-def _package_dir(module: str) -> Path | None:
+def package_dir(module: str) -> Path | None:
     """The folder of an installed package, found without importing it."""
     spec = importlib.util.find_spec(module)
     if spec is None or not spec.submodule_search_locations:
@@ -121,7 +107,7 @@ def _part_paths(entry: ModelEntry) -> list[Path]:
     """The files that make up a packaged model, in join order; ModelMissingError if absent."""
     paths = []
     for module, rel in entry.parts:
-        folder = _package_dir(module)
+        folder = package_dir(module)
         path = folder / rel if folder else None
         if path is None or not path.exists():
             raise ModelMissingError(f"Model {entry.name!r} (package {module})", entry.pip_command)
@@ -187,7 +173,7 @@ def _entry(name: str) -> ModelEntry:
     return REGISTRY[name]
 
 
-def _ready_dir_for(key: str) -> Path:
+def ready_dir_for(key: str) -> Path:
     return models_dir() / key / "ready"
 
 
@@ -221,7 +207,7 @@ def ready_folder(name: str) -> Path:
     if name not in REGISTRY and not (local.is_file() and local.suffix == ".gguf"):
         _entry(name)  # raises with the list of known names
     key, path, identity = _source_of(name)
-    ready = _ready_dir_for(key)
+    ready = ready_dir_for(key)
     if ready_copy_is_current(ready, identity):
         return ready
     if name in REGISTRY and len(REGISTRY[name].parts) == 1:
@@ -261,41 +247,7 @@ def gguf_source(name: str) -> tuple[Path, Any]:
             raise LoadError(name, "the llama.cpp backend runs GGUF files, not model folders")
         _entry(name)  # raises with the list of known names
     key, path, identity = _source_of(name)
-    ready = _ready_dir_for(key)
+    ready = ready_dir_for(key)
     if ready_copy_is_current(ready, identity):
         return path, AutoTokenizer.from_pretrained(str(ready))
     return path, AutoTokenizer.from_pretrained(str(path.parent), gguf_file=path.name)
-
-
-def _folder_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def available_models() -> list[ModelInfo]:
-    """Every packaged model: whether its package is installed and a ready copy is cached."""
-    rows = []
-    for entry in REGISTRY.values():
-        folders = [_package_dir(module) for module in entry.packages]
-        installed = all(f is not None for f in folders)
-        onnx: tuple[str, ...] = ()
-        if entry.role == "generator":
-            cached: bool | None = (_ready_dir_for(entry.name) / "ragassist.json").exists()
-            size = entry.size
-            exports = (models_dir() / entry.name).glob("onnx-*/ragassist.json")
-            onnx = tuple(sorted(m.parent.name.removeprefix("onnx-") for m in exports))
-        else:
-            cached = None
-            size = _folder_size(folders[0]) if installed and folders[0] else 0
-        rows.append(
-            ModelInfo(
-                entry.name,
-                entry.role,
-                entry.pip_command,
-                installed,
-                cached,
-                size,
-                entry.description,
-                onnx,
-            )
-        )
-    return rows

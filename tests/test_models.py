@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 
 from ragassist.errors import LoadError, ModelMissingError
+from ragassist.model_status import available_models
 from ragassist.models import (
     REGISTRY,
     ModelEntry,
     _part_paths,
-    available_models,
     gguf_path,
     join_parts,
     load_causal_lm,
