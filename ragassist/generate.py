@@ -77,6 +77,17 @@ def _split_stop(text: str, stops: Sequence[str]) -> tuple[str, str | None, int]:
     return text, None, len(text) - hold
 
 
+def reusable_prefix(cached: Sequence[int], ids: Sequence[int]) -> int:
+    """How many leading prompt tokens a backend's cache already holds (at least one is left to
+    evaluate, so the step returns fresh logits)."""
+    keep = 0
+    for a, b in zip(cached, ids, strict=False):
+        if a != b:
+            break
+        keep += 1
+    return min(keep, len(ids) - 1)
+
+
 class DecodingLoop:
     """Greedy or sampled decoding with stop rules, streaming and a token trace, over any model.
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .config import GenerateConfig
 from .errors import ModelMissingError
-from .generate import DecodingLoop, Trace
+from .generate import DecodingLoop, Trace, reusable_prefix
 
 log = logging.getLogger(__name__)
 
@@ -90,13 +90,7 @@ class LlamaCppGenerator(DecodingLoop):
     def _start(self, ids: list[int], prefix_tokens: int) -> Any:
         """Evaluate the prompt, keeping whatever leading tokens are already in llama.cpp's cache."""
         llm = self.model
-        cached = list(llm.input_ids[: llm.n_tokens])
-        keep = 0
-        for a, b in zip(cached, ids, strict=False):
-            if a != b:
-                break
-            keep += 1
-        keep = min(keep, len(ids) - 1)  # at least one token is evaluated, to get fresh logits
+        keep = reusable_prefix(list(llm.input_ids[: llm.n_tokens]), ids)
         self.last_trace.cached_tokens = keep
         llm.n_tokens = keep  # eval() drops the cache past this point before decoding
         llm.eval(ids[keep:])

@@ -25,7 +25,7 @@ from typing import Any
 
 from .config import GenerateConfig
 from .errors import ConfigError, LoadError, ModelMissingError
-from .generate import DecodingLoop, Trace
+from .generate import DecodingLoop, Trace, reusable_prefix
 
 log = logging.getLogger(__name__)
 
@@ -192,13 +192,9 @@ class OnnxGenerator(DecodingLoop):
 
     def _start(self, ids: list[int], prefix_tokens: int) -> Any:
         """Evaluate the prompt, keeping the leading tokens the kept generator already holds."""
-        og = _import_og()
-        keep = 0
-        for a, b in zip(self._seq, ids, strict=False):
-            if a != b:
-                break
-            keep += 1
-        keep = min(keep, len(ids) - 1)  # at least one token is evaluated, to get fresh logits
+        import onnxruntime_genai as og  # imported (and checked) by _load
+
+        keep = reusable_prefix(self._seq, ids)
         if self._gen is None or keep == 0:
             params = og.GeneratorParams(self.model)
             params.set_search_options(max_length=self.window)

@@ -1,4 +1,4 @@
-"""The default generator backend: a transformers causal LM decoded in PyTorch.
+"""The PyTorch generator backend: a transformers causal LM decoded step by step.
 
 The decoding loop is written out (one forward per token over a KV cache) rather than calling
 ``model.generate`` in a thread: it streams without a thread, records each token's log-probability

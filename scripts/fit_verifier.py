@@ -120,6 +120,12 @@ def stack_judge(base: str, base_rows: list[dict], judge_rows: list[dict], seed: 
     return replace(model, meta={**model.meta, "base": base})
 
 
+def train_signals(verifier: Verifier, task: str, args: argparse.Namespace) -> list[dict]:
+    """The cheap signals of a task's training rows (ROWS of them), from the cache or computed."""
+    rows = fit_rows(task, int(ROWS[task] * args.scale))
+    return cached_signals(verifier, task, "train", rows, args.cache)
+
+
 def general_judge(verifier: Verifier, judge: object, args: argparse.Namespace) -> FusionModel:
     """general+judge refitted on every task's judge rows, stacked on the SHIPPED general model.
 
@@ -129,9 +135,7 @@ def general_judge(verifier: Verifier, judge: object, args: argparse.Namespace) -
     general = load_models(args.out)["general"]
     pooled: list[dict] = []
     for task in TASKS:
-        rows = cached_signals(
-            verifier, task, "train", fit_rows(task, int(ROWS[task] * args.scale)), args.cache
-        )
+        rows = train_signals(verifier, task, args)
         pooled += judge_rows_of(task, rows, judge, args)
     for r in pooled:
         r["cheap_logit"], r["weight"] = general.logit(r), 1.0
@@ -206,9 +210,7 @@ def main() -> None:
     models: dict[str, FusionModel] = {}
     fitted: dict[str, list[dict]] = {}
     for task in args.tasks:
-        rows = cached_signals(
-            verifier, task, "train", fit_rows(task, int(ROWS[task] * args.scale)), args.cache
-        )
+        rows = train_signals(verifier, task, args)
         lm = {p.row for p in length_matched(load_pairs(task, "train"))}
         for r in rows:
             r["weight"] = LENGTH_MATCHED_WEIGHT.get(task, 1.0) if r["row"] in lm else 1.0
