@@ -55,7 +55,11 @@ CHEAP = (
 # held-out rows); the dialogue profile may use that, the pooled general profile does not.
 EXTRA = {"dialogue": ("question_similarity",)}
 SYNTHETIC_PASSAGES = 600  # QA train passages turned into FactCC-style sentence pairs
-ROWS = {"qa": 600, "dialogue": 2000, "summarization": 400}
+ROWS = {"qa": 600, "dialogue": 2000, "summarization": 400}  # each task profile's training rows
+# the pooled general model's share of each task (the first rows of ROWS): dialogue and
+# summarization profiles later grew (fd4ed1c), the general model kept its mix, on which the
+# shipped general+judge and answers profiles build
+GENERAL_ROWS = {"qa": 600, "dialogue": 600, "summarization": 100}
 # pairs whose two answers differ by at most one word count LENGTH_MATCHED_WEIGHT times: on
 # HaluEval-QA length alone separates the answers (AUROC 0.97), and a plain fit learns length
 # proxies. Out-of-fold AUROC on QA train pairs (length-matched / all), by weight:
@@ -126,13 +130,15 @@ def train_signals(verifier: Verifier, task: str, args: argparse.Namespace) -> li
     return cached_signals(verifier, task, "train", rows, args.cache)
 
 
-def general_judge(verifier: Verifier, judge: object, args: argparse.Namespace) -> FusionModel:
-    """general+judge refitted on every task's judge rows, stacked on the SHIPPED general model.
+def general_judge(
+    general: FusionModel, verifier: Verifier, judge: object, args: argparse.Namespace
+) -> FusionModel:
+    """general+judge fitted on every task's judge rows, stacked on the given general model.
 
-    The general model stays as it is (other profiles build on it); its log-odds on these rows
-    are in-sample, which a 14-feature model fitted on thousands of pairs barely inflates.
+    The general model's log-odds on these rows are in-sample, which a 14-feature model fitted on
+    thousands of pairs barely inflates; this lets general+judge be refitted alone (--general-judge)
+    over the shipped general model, which other profiles build on.
     """
-    general = load_models(args.out)["general"]
     pooled: list[dict] = []
     for task in TASKS:
         rows = train_signals(verifier, task, args)
@@ -203,7 +209,8 @@ def main() -> None:
 
         judge = LMJudge()
     if args.general_judge:
-        models = {"general+judge": general_judge(verifier, judge, args)}
+        general = load_models(args.out)["general"]
+        models = {"general+judge": general_judge(general, verifier, judge, args)}
         save_models({**load_models(args.out), **models}, args.out)
         logging.info("refitted general+judge in %s; the other models kept", args.out)
         return
@@ -228,20 +235,20 @@ def main() -> None:
     synthetic = synthetic_rows(
         verifier, int(SYNTHETIC_PASSAGES * args.scale), args.seed, args.cache
     )
-    pooled = [r for rows in fitted.values() for r in rows] + synthetic
-    fitted["general"] = pooled
-    models["general"] = fit_profile("general", pooled, CHEAP, args.seed)
+    pooled: list[dict] = []
+    for task in TASKS:
+        share = set(fit_rows(task, int(GENERAL_ROWS[task] * args.scale)))
+        pooled += [r for r in fitted[task] if r["row"] in share]
+    models["general"] = fit_profile("general", pooled + synthetic, CHEAP, args.seed)
     if not args.no_judge:
-        pooled_judge: list[dict] = []
         for task in args.tasks:
             with_judge = judge_rows_of(task, fitted[task], judge, args)
             if with_judge:
                 models[f"{task}+judge"] = stack_judge(task, fitted[task], with_judge, args.seed)
-                pooled_judge += with_judge
-        if pooled_judge:
-            models["general+judge"] = stack_judge("general", pooled, pooled_judge, args.seed)
-    save_models(models, args.out)
-    logging.info("wrote %s", args.out)
+        models["general+judge"] = general_judge(models["general"], verifier, judge, args)
+    kept = {k: v for k, v in load_models(args.out).items() if k not in models}  # e.g. answers
+    save_models({**kept, **models}, args.out)
+    logging.info("wrote %s (kept %s)", args.out, sorted(kept))
 
 
 if __name__ == "__main__":
