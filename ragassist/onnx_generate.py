@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 INSTALL = "pip install 'onnxruntime-genai==0.18.0' 'onnx==1.23.2' 'onnx-ir==1.1.0'"
 PRECISIONS = {"float32": "fp32", "int8": "int8", "int4": "int4"}  # generate.dtype -> builder's
 ONNX_FORMAT = 1  # bump when the export's options change
+STALE_EXPORT_S = 3600.0  # an export takes under a minute; an older temporary folder was killed
 
 
 def _import_og() -> Any:
@@ -71,6 +73,18 @@ def _is_current(dest: Path, manifest: dict[str, Any]) -> bool:
         return False
 
 
+def sweep_stale_exports(parent: Path, max_age_s: float = STALE_EXPORT_S) -> list[Path]:
+    """Remove temporary export folders a killed process left (older than max_age_s); the removed."""
+    now = time.time()
+    stale = [
+        p for p in parent.glob("onnx-*.tmp") if p.is_dir() and now - p.stat().st_mtime > max_age_s
+    ]
+    for path in stale:
+        log.info("removing %s, left by an interrupted ONNX export", path)
+        shutil.rmtree(path, ignore_errors=True)
+    return stale
+
+
 def onnx_copy(name: str, precision: str) -> Path:
     """The ONNX export of a generator at a precision ("fp32", "int8", "int4"), made on first use."""
     from .models import models_dir, ready_folder
@@ -87,6 +101,7 @@ def onnx_copy(name: str, precision: str) -> Path:
         return dest
     log.info("exporting %s to ONNX (%s), once: 10-40 s", name, precision)
     dest.parent.mkdir(parents=True, exist_ok=True)
+    sweep_stale_exports(dest.parent)
     tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=f"onnx-{precision}.", suffix=".tmp"))
     try:
         out, work = tmp / "model", tmp / "work"

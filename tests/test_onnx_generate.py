@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -73,15 +75,22 @@ def test_next_prompt_reuses_the_shared_prefix(config: GenerateConfig) -> None:
     assert fresh.last_trace.cached_tokens == 0
 
 
-def test_export_is_made_once_and_an_interrupted_one_is_ignored(config: GenerateConfig) -> None:
+def test_export_is_made_once_and_an_interrupted_one_is_ignored_then_swept(
+    config: GenerateConfig,
+) -> None:
     first = onnx_copy(config.model, "fp32")
     stamp = (first / "model.onnx").stat().st_mtime_ns
     (first.parent / "onnx-fp32.abc.tmp").mkdir()  # what a killed export leaves behind
     assert onnx_copy(config.model, "fp32") == first
     assert (first / "model.onnx").stat().st_mtime_ns == stamp
+    old = first.parent / "onnx-fp32.old.tmp"
+    old.mkdir()
+    os.utime(old, (time.time() - 2 * 3600,) * 2)  # left by an export killed two hours ago
     (first / "ragassist.json").write_text("{broken")  # a damaged manifest: exported again
     assert onnx_copy(config.model, "fp32") == first
     assert (first / "model.onnx").stat().st_mtime_ns != stamp
+    assert not old.exists()  # swept before the new export
+    assert (first.parent / "onnx-fp32.abc.tmp").exists()  # recent: may be another live export
 
 
 def test_int8_export_generates(config: GenerateConfig) -> None:
