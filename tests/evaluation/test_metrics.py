@@ -96,6 +96,10 @@ def test_answer_metrics_squad_style() -> None:
     assert m.gold_contained("It was Arthur's Magazine, I think.", "Arthur's Magazine") == 1.0
     assert m.gold_contained("Arthurs Magazines", "Arthur's Magazine") == 0.0
     assert m.gold_contained("1844 to 1846", "184") == 0.0  # whole words only
+    assert m.gold_contained("The mascot is the Hillbilly.Hillbilly, a term", "Hillbilly") == 1.0
+    assert m.gold_contained("[1] EA Sports.Connor McDavid", "EA Sports") == 1.0
+    assert m.gold_contained("the U.S. Navy", "U.S. Navy") == 1.0
+    assert m.gold_contained("Hillbillyism", "Hillbilly") == 0.0
 
 
 def test_detection_metrics_bundle() -> None:
