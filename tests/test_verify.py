@@ -55,6 +55,17 @@ def test_entailed_above_contradicted_above_unrelated(probs: dict[str, float]) ->
         assert probs["entailed"] > probs[kind] > probs["unrelated"], (kind, probs)
 
 
+def test_default_profile_flags_contradicted_and_unrelated_claims(verifier: Verifier) -> None:
+    flags = {key: verifier.verify_text(claim, CONTEXT)[0].flagged for key, claim in CLAIMS.items()}
+    assert flags == {
+        "entailed": False,
+        "number": True,
+        "name": True,
+        "negation": True,
+        "unrelated": True,
+    }
+
+
 def test_verdict_carries_evidence_source_and_signals(verifier: Verifier) -> None:
     hits = context_hits(["Unrelated text about cooking pasta.", CONTEXT], name="bio.txt")
     (v,) = verifier.verify_text(CLAIMS["entailed"], [h.chunk.text for h in hits])
