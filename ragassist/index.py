@@ -12,19 +12,25 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from .store import Store
 
 log = logging.getLogger(__name__)
-logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG level
+
+
+def _bm25s() -> Any:
+    """bm25s, imported on first use; its import sets its logger to DEBUG, so quiet it after."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build
+    return bm25s
 
 
 def _tokenize(texts: list[str]) -> list[list[str]]:
-    import bm25s
-
-    return bm25s.tokenize(
+    return _bm25s().tokenize(
         texts, token_pattern=r"(?u)\b\w+\b", stopwords="en", return_ids=False, show_progress=False
     )
 
@@ -102,10 +108,8 @@ class KeywordIndex:
         self.ids = np.zeros(0, dtype=np.int64)
 
     def build(self, ids: np.ndarray, texts: list[str]) -> None:
-        import bm25s
-
         self.ids = ids
-        self.bm25 = bm25s.BM25() if len(texts) else None
+        self.bm25 = _bm25s().BM25() if len(texts) else None
         if self.bm25 is not None:
             self.bm25.index(_tokenize(texts), show_progress=False)
 
@@ -134,11 +138,9 @@ class KeywordIndex:
         os.replace(tmp, folder)
 
     def load(self, folder: Path) -> None:
-        import bm25s
-
         self.ids = np.load(folder / "ids.npy", allow_pickle=False)
         has_model = (folder / "params.index.json").exists()
-        self.bm25 = bm25s.BM25.load(str(folder), show_progress=False) if has_model else None
+        self.bm25 = _bm25s().BM25.load(str(folder), show_progress=False) if has_model else None
 
 
 class SearchIndex:

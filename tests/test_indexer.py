@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import sqlite3
@@ -11,11 +12,13 @@ import textwrap
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ragassist import Assistant, Config
 from ragassist.embed import HashEmbedder
 from ragassist.errors import IndexStateError
+from ragassist.index import KeywordIndex
 
 
 def make_assistant(index_dir: Path, dim: int = 64) -> Assistant:
@@ -148,3 +151,9 @@ def test_kill_9_mid_index_leaves_the_last_commit_and_a_rerun_finishes(tmp_path: 
     assert a.search("secret word of document 0", k=1)  # opens and searches in its last good state
     report = a.index([docs])
     assert report.chunks_total == 200 and report.unchanged == stats["files"]
+
+
+def test_keyword_index_build_logs_nothing_below_warning(caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    KeywordIndex().build(np.arange(2), ["red apples", "green pears"])
+    assert not [r for r in caplog.records if r.name.startswith("bm25s")]
