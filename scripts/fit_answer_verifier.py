@@ -1,12 +1,15 @@
 """Fit and evaluate the verifier on the assistant's OWN answers: the `answers` fusion profile.
 
-    python scripts/fit_answer_verifier.py --train RUN [--heldout RUN] [--report DIR] [--write]
+    python scripts/fit_answer_verifier.py --train RUN [RUN ...] [--heldout RUN] [--report DIR] [--write]
 
 A RUN is the output folder of `ragassist eval rag-halueval` or `rag-corpus`: its results.jsonl
 keeps every claim's signals (lexical, evidence similarity, the generator's token log-probabilities,
 retrieval similarity) and whether the answer contains the gold answer. The model is fitted on
 --train only (questions from HaluEval-QA training rows: scripts/halueval_questions.py); --heldout
 (`rag-halueval`, rows 8000-9999) is re-scored offline from its stored signals, never fitted on.
+Training runs may include questions whose passage is not in the corpus (halueval_questions.py
+--unanswerable): what the assistant writes then is what a grounding check must catch;
+--heldout-unanswerable reports how many such answers each model flags.
 
 An answer's support is its weakest claim's probability; it is flagged below the threshold, which
 is chosen on --train so that at most 10% of the right answers there are flagged.
@@ -274,6 +277,25 @@ def write_report(
             "![roc-hand.png](roc-hand.png)",
             "",
         ]
+    if meta.get("unanswerable"):
+        u = meta["unanswerable"]
+        lines += [
+            "## Questions whose passage is not in the corpus",
+            "",
+            f"[{meta['heldout_unanswerable']}](../../../{meta['heldout_unanswerable']}): "
+            f"{u['questions']} held-out questions asked against a corpus without their passage. "
+            f"The assistant refused {u['abstained']:.1%} of them; it answered {u['answered']}, "
+            f"{u['answered_with_the_gold_answer']} of those with the gold answer (found elsewhere).",
+            "",
+            "| scorer | answers without the gold answer flagged |",
+            "|---|---|",
+            *(
+                f"| {k.split(':')[0]} | {v:.3f} |"
+                for k, v in u.items()
+                if k.endswith("wrong answers flagged")
+            ),
+            "",
+        ]
     lines += [
         "The last column sets the threshold on these held-out answers themselves, to show the "
         "trade-off the target asks about (at least 80% of wrong answers flagged, at most 10% of "
@@ -285,18 +307,40 @@ def write_report(
     (folder / "report.md").write_text("\n".join(lines), encoding="utf-8")
 
 
+def unanswerable_figures(run: Path, models: dict[str, FusionModel]) -> dict[str, Any]:
+    """Questions whose passage is not in the corpus: how many were refused, and of the answers
+    that do not contain the gold answer (invented or off the point), how many each model flags."""
+    rows = [json.loads(x) for x in (run / "results.jsonl").read_text().splitlines()]
+    rows = [r for r in rows if "answer" in r]
+    answers = load_answers(run)
+    wrong = [a for a in answers if not a["right"]]
+    out: dict[str, Any] = {
+        "questions": len(rows),
+        "abstained": sum(bool(r["abstained"]) for r in rows) / max(len(rows), 1),
+        "answered": len(answers),
+        "answered_with_the_gold_answer": sum(a["right"] for a in answers),
+    }
+    for name, model in models.items():
+        flagged = answer_scores(model, wrong) < model.threshold if wrong else np.zeros(0)
+        out[f"{name}: wrong answers flagged"] = float(flagged.mean()) if wrong else float("nan")
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--train", type=Path, required=True)
-    ap.add_argument("--train-questions", type=Path, help="the rag-corpus question file of --train")
+    ap.add_argument("--train", type=Path, nargs="+", required=True, help="runs to fit on")
+    ap.add_argument("--train-questions", type=Path, help="question file of --train runs without")
     ap.add_argument("--heldout", type=Path)
     ap.add_argument("--heldout-labels", type=Path, help="hand-checked labels of --heldout (JSONL)")
+    ap.add_argument(
+        "--heldout-unanswerable", type=Path, help="a run of questions whose passage is missing"
+    )
     ap.add_argument("--report", type=Path, help="write the held-out evaluation here")
     ap.add_argument("--write", action="store_true", help="save the model into fusion.json")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    train = load_answers(args.train, args.train_questions)
+    train = [a for run in args.train for a in load_answers(run, args.train_questions)]
     log.info("train: %d answers, %d right", len(train), sum(a["right"] for a in train))
     cv = {name: cross_validated_auroc(train, f, args.seed) for name, f in CANDIDATES.items()}
     for name, value in cv.items():
@@ -304,51 +348,52 @@ def main() -> None:
     best = max(cv, key=lambda k: cv[k])
     features = CANDIDATES[best]
     model = fit_answers(train, features, args.seed)
-    model = replace(
-        model,
-        meta={
-            **model.meta,
-            "profile": "answers",
-            "base": BASE,
-            "fitted_on": str(args.train),
-            "cv_auroc": round(cv[best], 4),
-        },
-    )
+    runs = " ".join(str(run) for run in args.train)
+    meta = {"profile": "answers", "base": BASE, "fitted_on": runs, "cv_auroc": round(cv[best], 4)}
+    model = replace(model, meta={**model.meta, **meta})
     log.info("chosen: %s, threshold %.4f", best, model.threshold)
     if args.write:
-        models = dict(load_models())
-        models["answers"] = model
-        save_models(models, FUSION_PATH)
+        save_models({**load_models(), "answers": model}, FUSION_PATH)
         log.info("saved profile 'answers' to %s", FUSION_PATH)
-    if args.heldout:
-        held = {"contained": load_answers(args.heldout)}
+    if not args.heldout:
+        return
+    held = {"contained": load_answers(args.heldout)}
+    if args.heldout_labels:
+        held["hand-checked"] = hand_labels(args.heldout_labels, held["contained"])
+    by_label = {label: evaluate(a, model, model_for(BASE, False)) for label, a in held.items()}
+    for label, figures in by_label.items():
+        for name, f in figures.items():
+            if not name.startswith("_"):
+                log.info("  %-13s %-45s %s", label, name, {k: round(v, 3) for k, v in f.items()})
+    missing = None
+    if args.heldout_unanswerable:
+        missing = unanswerable_figures(
+            args.heldout_unanswerable, {"answers profile": model, BASE: model_for(BASE, False)}
+        )
+        log.info("  unanswerable: %s", missing)
+    if args.report:
+        command = f"python scripts/fit_answer_verifier.py --train {runs} "
+        if args.train_questions:
+            command += f"--train-questions {args.train_questions} "
+        command += f"--heldout {args.heldout} "
         if args.heldout_labels:
-            held["hand-checked"] = hand_labels(args.heldout_labels, held["contained"])
-        by_label = {}
-        for label, answers in held.items():
-            by_label[label] = evaluate(answers, model, model_for(BASE, False))
-            for name, f in by_label[label].items():
-                if not name.startswith("_"):
-                    log.info(
-                        "  %-13s %-45s %s", label, name, {k: round(v, 3) for k, v in f.items()}
-                    )
-        if args.report:
-            meta = {
-                "train": str(args.train),
-                "heldout": str(args.heldout),
-                "heldout_labels": str(args.heldout_labels or ""),
-                "train_answers": len(train),
-                "features": list(features),
-                "cv": ", ".join(f"{k} {v:.3f}" for k, v in cv.items()),
-                "seed": args.seed,
-                "command": "python scripts/fit_answer_verifier.py --train "
-                f"{args.train} --train-questions {args.train_questions} "
-                f"--heldout {args.heldout} "
-                + (f"--heldout-labels {args.heldout_labels} " if args.heldout_labels else "")
-                + f"--report {args.report}",
-            }
-            labels = {k: [a["right"] for a in v] for k, v in held.items()}
-            write_report(args.report, by_label, labels, meta)
+            command += f"--heldout-labels {args.heldout_labels} "
+        if args.heldout_unanswerable:
+            command += f"--heldout-unanswerable {args.heldout_unanswerable} "
+        meta = {
+            "train": runs,
+            "heldout": str(args.heldout),
+            "heldout_labels": str(args.heldout_labels or ""),
+            "heldout_unanswerable": str(args.heldout_unanswerable or ""),
+            "unanswerable": missing,
+            "train_answers": len(train),
+            "features": list(features),
+            "cv": ", ".join(f"{k} {v:.3f}" for k, v in cv.items()),
+            "seed": args.seed,
+            "command": command + f"--report {args.report}",
+        }
+        labels = {k: [a["right"] for a in v] for k, v in held.items()}
+        write_report(args.report, by_label, labels, meta)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,17 @@
 """Write a HaluEval-QA corpus and question file from TRAINING rows, for `ragassist eval rag-corpus`.
 
-    python scripts/halueval_questions.py OUT [--rows 2000] [--seed 0]
+    python scripts/halueval_questions.py OUT [--rows 2000] [--seed 0] [--unanswerable 120]
 
 OUT/corpus/ gets one text file per knowledge passage of --rows training rows (sampled from rows
 0-7999 with --seed) and OUT/questions.jsonl their questions with gold answers. Answers to these
 questions are what the assistant-answer fusion profile is fitted on (scripts/fit_answer_verifier.py);
 the held-out rows 8000-9999 stay for `ragassist eval rag-halueval`.
+
+--unanswerable N also writes OUT/unanswerable-train.jsonl and OUT/unanswerable-heldout.jsonl: N
+questions each (training rows not chosen, and held-out rows) whose passage is NOT in the corpus,
+marked "answerable": false. Asked against OUT/corpus they show what the assistant does when the
+documents lack the answer: abstain, or write an answer the verifier should flag. The gold answer
+is kept, so an answer that finds it elsewhere still counts as right.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--rows", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--unanswerable", type=int, default=0, help="questions without their passage")
     args = ap.parse_args()
     rows = halueval.load_rows("qa")
     train = list(halueval.rows_of("train"))
@@ -39,6 +46,26 @@ def main() -> None:
             item = {"question": row["question"], "answers": [row["right_answer"]], "source": name}
             f.write(json.dumps(item) + "\n")
     print(f"{len(file_of)} passages in {corpus}, {len(chosen)} questions")
+    if args.unanswerable:
+        rng = np.random.default_rng(args.seed + 1)
+        pools = {"train": sorted(set(train) - set(chosen)), "heldout": halueval.rows_of("heldout")}
+        for split, pool in pools.items():
+            out = args.out / f"unanswerable-{split}.jsonl"
+            picked = [
+                i
+                for i in rng.permutation(list(pool)).tolist()
+                if rows[i]["knowledge"] not in file_of
+            ][: args.unanswerable]
+            with out.open("w", encoding="utf-8") as f:
+                for i in sorted(picked):
+                    item = {
+                        "question": rows[i]["question"],
+                        "answers": [rows[i]["right_answer"]],
+                        "answerable": False,
+                        "row": i,
+                    }
+                    f.write(json.dumps(item) + "\n")
+            print(f"{len(picked)} {split} questions without their passage in {out}")
 
 
 if __name__ == "__main__":
