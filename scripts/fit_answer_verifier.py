@@ -182,7 +182,7 @@ def evaluate(
             **flag_rates(answers, support, model.threshold),
             "threshold": model.threshold,
         },
-        f"{BASE} profile (before)": {
+        f"{BASE} profile": {
             "auroc": metrics.auroc(y, before),
             **flag_rates(answers, before, general.threshold),
             "threshold": general.threshold,
@@ -368,7 +368,8 @@ def main() -> None:
     missing = None
     if args.heldout_unanswerable:
         missing = unanswerable_figures(
-            args.heldout_unanswerable, {"answers profile": model, BASE: model_for(BASE, False)}
+            args.heldout_unanswerable,
+            {"answers profile": model, f"{BASE} profile": model_for(BASE, False)},
         )
         log.info("  unanswerable: %s", missing)
     if args.report:
