@@ -163,6 +163,9 @@ class VerifyConfig:
     abstain_below: float = (
         0.3  # policy abstain: refuse the answer when its probability is below this
     )
+    flag_invented: bool = (
+        True  # also flag a claim whose every new word (beyond the question's) is in no passage
+    )
     window_chars: int = 1000  # evidence is cut into windows of about this many characters
     top_windows: int = 4  # windows per claim that the signals are computed on
     threads: int = 0  # torch intra-op threads for the judge; 0 leaves torch's default

@@ -86,7 +86,7 @@ class Verdict:
 
     claim: Claim
     probability: float  # calibrated probability that the claim is supported by the evidence
-    flagged: bool  # True when probability is below the configured threshold
+    flagged: bool  # probability below the threshold, or nothing the claim adds is in the evidence
     evidence: str = ""  # the best supporting sentence from the retrieved passages
     evidence_source: str = ""  # "source (location)" of that sentence
     signals: dict[str, float] = field(

@@ -9,6 +9,7 @@ import torch
 
 from ragassist.config import VerifyConfig
 from ragassist.evidence import context_hits
+from ragassist.fusion import FusionModel
 from ragassist.verify import Verifier, check_answer
 
 CONTEXT = (
@@ -119,3 +120,20 @@ def test_strict_policy_drops_the_contradicted_claim(embedder) -> None:
     result = check_answer(strict, answer, context_hits(CONTEXT))
     assert result.text == CLAIMS["entailed"] + " [1]"
     assert "dropped 1 unsupported claim" in result.reason
+
+
+def test_a_claim_whose_new_words_are_in_no_passage_is_flagged(embedder) -> None:
+    always = FusionModel(("word_coverage",), (0.0,), (1.0,), (0.0,), 5.0, 0.5)  # p = 0.99
+    context = "The Zorblat engine runs at 42 rpm. It was designed by Mira Quell in 1987."
+    question = "What colour is the Zorblat engine?"
+    verifier = Verifier(VerifyConfig(judge=False), embedder=embedder, fusion=always)
+    invented, grounded = verifier.verify_text(
+        "The Zorblat engine is red. It runs at 42 rpm.", context, question
+    )
+    assert invented.probability > 0.9 and invented.flagged  # the rule, not the fusion, flags it
+    assert invented.signals["invented_share"] == 1.0
+    assert not grounded.flagged and grounded.signals["invented_share"] == 0.0
+    lenient = Verifier(
+        VerifyConfig(judge=False, flag_invented=False), embedder=embedder, fusion=always
+    )
+    assert not lenient.verify_text("The Zorblat engine is red.", context, question)[0].flagged
