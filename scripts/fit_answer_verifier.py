@@ -133,10 +133,18 @@ def cross_validated_auroc(
     return metrics.auroc([a["right"] for a in answers], scores)
 
 
+def invented(answers: list[dict[str, Any]]) -> np.ndarray:
+    """Answers with a claim none of whose new words is in any passage: flagged whatever their
+    support (verify.flag_invented). Runs made before that signal existed have none."""
+    return np.array(
+        [any(c.get("invented_share", 0.0) == 1.0 for c in a["claims"]) for a in answers], bool
+    )
+
+
 def flag_rates(answers: list[dict[str, Any]], scores: np.ndarray, threshold: float) -> dict:
-    """How many wrong answers the threshold flags and how many right ones it lets pass."""
+    """How many wrong answers the assistant flags and how many right ones it lets pass."""
     right = np.array([a["right"] for a in answers]) == 1
-    flagged = scores < threshold
+    flagged = (scores < threshold) | invented(answers)
     at80 = float(np.quantile(scores[~right], 0.8)) if (~right).any() else float("nan")
     return {
         "answers": len(answers),
@@ -246,7 +254,8 @@ def write_report(
         f"questions); evaluated on `{meta['heldout']}` (held-out rows 8000-9999), re-scored from "
         "the stored signals. An answer is flagged when its weakest claim's support is below the "
         "threshold (chosen on the training answers to flag at most "
-        f"{FLAG_RIGHT:.0%} of the right ones).",
+        f"{FLAG_RIGHT:.0%} of the right ones), or when a claim's new words are in no passage "
+        "(`verify.flag_invented`; runs made before that rule carry no `invented_share` signal).",
         "",
         f"Features: {', '.join(meta['features'])} (chosen by 5-fold cross-validated AUROC on the "
         f"training answers: {meta['cv']}).",
@@ -321,7 +330,7 @@ def unanswerable_figures(run: Path, models: dict[str, FusionModel]) -> dict[str,
         "answered_with_the_gold_answer": sum(a["right"] for a in answers),
     }
     for name, model in models.items():
-        flagged = answer_scores(model, wrong) < model.threshold if wrong else np.zeros(0)
+        flagged = (answer_scores(model, wrong) < model.threshold) | invented(wrong)
         out[f"{name}: wrong answers flagged"] = float(flagged.mean()) if wrong else float("nan")
     return out
 
