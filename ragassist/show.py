@@ -64,6 +64,8 @@ def print_claim(console: Console, v: Verdict, explain: bool) -> None:
     line = Text(f"  {mark} {v.probability:.2f} ", style=style)
     line.append(v.claim.text, style=style)
     console.print(line)
+    if v.flagged and v.signals.get("invented_share") == 1.0:
+        console.print(Text("      nothing it adds occurs in the passages", style="red"))
     if v.evidence:
         ev = Text("      evidence: ", style="dim")
         ev.append(f"“{v.evidence[:200]}” ", style="dim italic")
