@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
+from .signals import is_invented
 from .types import Answer, Verdict
 
 FLAG = "⚠"
@@ -64,7 +65,7 @@ def print_claim(console: Console, v: Verdict, explain: bool) -> None:
     line = Text(f"  {mark} {v.probability:.2f} ", style=style)
     line.append(v.claim.text, style=style)
     console.print(line)
-    if v.flagged and v.signals.get("invented_share") == 1.0:
+    if v.flagged and is_invented(v.signals):
         console.print(Text("      nothing it adds occurs in the passages", style="red"))
     if v.evidence:
         ev = Text("      evidence: ", style="dim")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 _WORD = re.compile(r"\w+(?:['’.-]\w+)*", re.UNICODE)
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
@@ -96,6 +96,18 @@ def _longest_run(claim: Sequence[str], evidence: Sequence[str]) -> int:
             best = max(best, max(cur.values()))
         prev = cur
     return best
+
+
+def invented_share(claim: str, asked: set[str], known: set[str]) -> float:
+    """Share of what the claim adds (content words not in the question, `asked`) that no
+    evidence holds (`known`: the content words of the question and every passage)."""
+    new = [w for w in content_words(claim) if w not in asked]
+    return sum(w not in known for w in new) / len(new) if new else 0.0
+
+
+def is_invented(signals: Mapping[str, float]) -> bool:
+    """Nothing the claim adds occurs in the evidence (verify.flag_invented flags it)."""
+    return signals.get("invented_share", 0.0) == 1.0
 
 
 def lexical_signals(claim: str, evidence: str, question: str = "") -> dict[str, float]:

@@ -21,7 +21,7 @@ from .embed import Embedder, get_embedder
 from .evidence import EvidencePool, build_pool, context_hits, select
 from .fusion import FusionModel, model_for
 from .policy import AnswerVerdict, apply_policy
-from .signals import content_words, lexical_signals, looks_english
+from .signals import content_words, invented_share, is_invented, lexical_signals, looks_english
 from .types import Claim, Hit, Verdict
 
 log = logging.getLogger(__name__)
@@ -135,9 +135,7 @@ class Verifier:
         for claim, (sig, sentence, source) in zip(
             claims, self.signals(claims, hits, question), strict=True
         ):
-            # what the claim adds beyond the question, and how much of it no passage holds
-            new = [w for w in content_words(claim.text) if w not in asked]
-            sig["invented_share"] = sum(w not in known for w in new) / len(new) if new else 0.0
+            sig["invented_share"] = invented_share(claim.text, asked, known)
             if token_logprobs:
                 inside = [lp for off, lp in token_logprobs if claim.start <= off < claim.end]
                 if inside:
@@ -146,7 +144,7 @@ class Verifier:
             if relevance:  # retrieved passages (not a given context): how close the best one was
                 sig["retrieval_similarity"] = max(relevance)
             p = self.probability(sig) if hits else 0.0
-            invented = self.config.flag_invented and sig["invented_share"] == 1.0
+            invented = self.config.flag_invented and is_invented(sig)
             verdicts.append(
                 Verdict(
                     claim,

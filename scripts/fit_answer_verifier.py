@@ -29,6 +29,7 @@ import numpy as np
 from ragassist.embed import get_embedder
 from ragassist.evaluation import halueval, metrics, plots
 from ragassist.fusion import FUSION_PATH, FusionModel, fit, load_models, model_for, save_models
+from ragassist.signals import is_invented
 
 log = logging.getLogger("fit_answer_verifier")
 
@@ -136,9 +137,7 @@ def cross_validated_auroc(
 def invented(answers: list[dict[str, Any]]) -> np.ndarray:
     """Answers with a claim none of whose new words is in any passage: flagged whatever their
     support (verify.flag_invented). Runs made before that signal existed have none."""
-    return np.array(
-        [any(c.get("invented_share", 0.0) == 1.0 for c in a["claims"]) for a in answers], bool
-    )
+    return np.array([any(is_invented(c) for c in a["claims"]) for a in answers], bool)
 
 
 def flag_rates(answers: list[dict[str, Any]], scores: np.ndarray, threshold: float) -> dict:

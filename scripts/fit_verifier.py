@@ -135,23 +135,39 @@ def train_signals(verifier: Verifier, task: str, args: argparse.Namespace) -> li
     return cached_signals(verifier, task, "train", rows, args.cache)
 
 
-def general_judge(
-    general: FusionModel, verifier: Verifier, judge: object, args: argparse.Namespace
-) -> FusionModel:
+def all_judge_rows(verifier: Verifier, judge: object, args: argparse.Namespace) -> list[dict]:
+    """Every task's training rows that carry judge signals (for --general-judge alone)."""
+    return [
+        r
+        for task in TASKS
+        for r in judge_rows_of(task, train_signals(verifier, task, args), judge, args)
+    ]
+
+
+def general_judge(general: FusionModel, judge_rows: list[dict], seed: int) -> FusionModel:
     """general+judge fitted on every task's judge rows, stacked on the given general model.
 
     The general model's log-odds on these rows are in-sample, which a 14-feature model fitted on
     thousands of pairs barely inflates; this lets general+judge be refitted alone (--general-judge)
     over the shipped general model, which other profiles build on.
     """
-    pooled: list[dict] = []
-    for task in TASKS:
-        rows = train_signals(verifier, task, args)
-        pooled += judge_rows_of(task, rows, judge, args)
-    for r in pooled:
-        r["cheap_logit"], r["weight"] = general.logit(r), 1.0
-    model = fit_profile("general+judge", pooled, ("cheap_logit", *JUDGE_SIGNALS), args.seed)
+    rows = [{**r, "cheap_logit": general.logit(r), "weight": 1.0} for r in judge_rows]
+    model = fit_profile("general+judge", rows, ("cheap_logit", *JUDGE_SIGNALS), seed)
     return replace(model, meta={**model.meta, "base": "general", "base_logit": "in-sample"})
+
+
+def task_judges(
+    fitted: dict[str, list[dict]], judge: object, args: argparse.Namespace
+) -> tuple[dict[str, FusionModel], list[dict]]:
+    """{task}+judge for each fitted task with enough judge rows, and those rows pooled."""
+    models: dict[str, FusionModel] = {}
+    pooled: list[dict] = []
+    for task, rows in fitted.items():
+        with_judge = judge_rows_of(task, rows, judge, args)
+        if with_judge:
+            models[f"{task}+judge"] = stack_judge(task, rows, with_judge, args.seed)
+            pooled += with_judge
+    return models, pooled
 
 
 def with_grounded_threshold(
@@ -228,7 +244,8 @@ def main() -> None:
         judge = LMJudge()
     if args.general_judge:
         general = load_models(args.out)["general"]
-        models = {"general+judge": general_judge(general, verifier, judge, args)}
+        judged = all_judge_rows(verifier, judge, args)
+        models = {"general+judge": general_judge(general, judged, args.seed)}
         save_models({**load_models(args.out), **models}, args.out)
         logging.info("refitted general+judge in %s; the other models kept", args.out)
         return
@@ -243,10 +260,7 @@ def main() -> None:
         models[task] = fit_profile(task, rows, CHEAP + EXTRA.get(task, ()), args.seed)
     if set(args.tasks) != set(TASKS):  # a partial refit: the other profiles stay as they are
         if not args.no_judge:
-            for task in args.tasks:
-                with_judge = judge_rows_of(task, fitted[task], judge, args)
-                if with_judge:
-                    models[f"{task}+judge"] = stack_judge(task, fitted[task], with_judge, args.seed)
+            models |= task_judges(fitted, judge, args)[0]
         save_models({**load_models(args.out), **models}, args.out)
         logging.info("refitted %s in %s; the other models kept", sorted(models), args.out)
         return
@@ -260,11 +274,9 @@ def main() -> None:
     general = fit_profile("general", pooled + synthetic, CHEAP, args.seed)
     models["general"] = with_grounded_threshold(general, pooled + synthetic)
     if not args.no_judge:
-        for task in args.tasks:
-            with_judge = judge_rows_of(task, fitted[task], judge, args)
-            if with_judge:
-                models[f"{task}+judge"] = stack_judge(task, fitted[task], with_judge, args.seed)
-        models["general+judge"] = general_judge(models["general"], verifier, judge, args)
+        stacked, judged = task_judges(fitted, judge, args)
+        models |= stacked
+        models["general+judge"] = general_judge(models["general"], judged, args.seed)
     kept = {k: v for k, v in load_models(args.out).items() if k not in models}  # e.g. answers
     save_models({**kept, **models}, args.out)
     logging.info("wrote %s (kept %s)", args.out, sorted(kept))
