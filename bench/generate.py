@@ -29,11 +29,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ragassist.config import GenerateConfig  # noqa: E402
 from ragassist.evaluation import halueval, metrics  # noqa: E402
-from ragassist.generate import DecodingLoop  # noqa: E402
-from ragassist.models import load_causal_lm  # noqa: E402
-from ragassist.onnx_generate import OnnxGenerator  # noqa: E402
-from ragassist.prompt import build_prompt  # noqa: E402
-from ragassist.transformers_generate import TransformersGenerator  # noqa: E402
+from ragassist.generation.decoding import DecodingLoop  # noqa: E402
+from ragassist.generation.models import load_causal_lm  # noqa: E402
+from ragassist.generation.onnx_backend import OnnxGenerator  # noqa: E402
+from ragassist.generation.prompt import build_prompt  # noqa: E402
+from ragassist.generation.torch_backend import TransformersGenerator  # noqa: E402
 from ragassist.types import Chunk, Hit  # noqa: E402
 
 Run = Callable[[int], tuple[float, float, int]]  # new tokens -> (first token s, total s, tokens)
@@ -154,7 +154,7 @@ def speed(args, tok, fp32) -> None:
             label = f"onnxruntime {dtype}, {threads or 'all'} thread{'s' * (threads != 1)}"
             variants[label] = our_loop(onnx, prompt, prefix_cache=False)  # whole prompt each time
     for threads in (1, 2) if llama_cpp_installed() else ():
-        from ragassist.llamacpp import LlamaCppGenerator
+        from ragassist.generation.llamacpp_backend import LlamaCppGenerator
 
         fast = LlamaCppGenerator(replace(cfg, backend="llama.cpp", threads=threads))
         variants[f"llama.cpp backend, {threads} thread{'s' * (threads > 1)}"] = our_loop(
@@ -202,7 +202,7 @@ def quality(args, tok, fp32) -> None:
         onnx_cfg = replace(cfg, backend="onnxruntime", dtype=dtype, threads=0)
         generators[f"onnx {dtype}"] = OnnxGenerator(onnx_cfg)
     if llama_cpp_installed():
-        from ragassist.llamacpp import LlamaCppGenerator
+        from ragassist.generation.llamacpp_backend import LlamaCppGenerator
 
         generators["llama.cpp"] = LlamaCppGenerator(replace(cfg, backend="llama.cpp", threads=1))
     for name, gen in generators.items():

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from ragassist import Assistant, Config
-from ragassist.embed import get_embedder
+from ragassist.index.embed import get_embedder
 
 
 def write_halueval(folder: Path, n: int = 2000) -> Path:

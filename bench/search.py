@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from ragassist.config import RetrieveConfig
-from ragassist.embed import get_embedder
-from ragassist.index import DenseIndex, SearchIndex
-from ragassist.retrieve import Retriever
-from ragassist.store import FileRecord, Store
+from ragassist.index.embed import get_embedder
+from ragassist.index.retrieve import Retriever
+from ragassist.index.search_index import DenseIndex, SearchIndex
+from ragassist.index.store import FileRecord, Store
 from ragassist.types import Chunk
 
 

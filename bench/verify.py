@@ -20,13 +20,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ragassist.claims import split_claims  # noqa: E402
 from ragassist.config import GenerateConfig, VerifyConfig  # noqa: E402
 from ragassist.evaluation import halueval  # noqa: E402
-from ragassist.generate import make_generator  # noqa: E402
-from ragassist.prompt import build_prompt  # noqa: E402
+from ragassist.generation.backends import make_generator  # noqa: E402
+from ragassist.generation.prompt import build_prompt  # noqa: E402
 from ragassist.types import Chunk, Hit  # noqa: E402
-from ragassist.verify import Verifier  # noqa: E402
+from ragassist.verification.claims import split_claims  # noqa: E402
+from ragassist.verification.verifier import Verifier  # noqa: E402
 
 FIXED = (
     "Arthur's Magazine was an American literary periodical published in Philadelphia [1]. "

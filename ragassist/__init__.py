@@ -12,14 +12,30 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .assistant import Assistant
     from .config import Config
+    from .interface.chat import Conversation
     from .types import Answer, Chunk, Claim, Document, Hit, Verdict
+    from .verification.verifier import Verifier
 
-__all__ = ["Answer", "Assistant", "Chunk", "Claim", "Config", "Document", "Hit", "Verdict"]
+__all__ = [
+    "Answer",
+    "Assistant",
+    "Chunk",
+    "Claim",
+    "Config",
+    "Conversation",
+    "Document",
+    "Hit",
+    "Verdict",
+    "Verifier",
+]
 __version__ = "0.1.0"
 
-_WHERE = {"Assistant": ".assistant", "Config": ".config"} | {
-    name: ".types" for name in ("Answer", "Chunk", "Claim", "Document", "Hit", "Verdict")
-}
+_WHERE = {
+    "Assistant": ".assistant",
+    "Config": ".config",
+    "Conversation": ".interface.chat",
+    "Verifier": ".verification.verifier",
+} | {name: ".types" for name in ("Answer", "Chunk", "Claim", "Document", "Hit", "Verdict")}
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

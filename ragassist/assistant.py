@@ -10,24 +10,25 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from .citations import check_citations, evidence_citations, has_content, is_abstention
-from .claims import split_claims
 from .config import Config
-from .corpora import corpus_sources, file_sources
-from .embed import Embedder, get_embedder
+from .documents.corpora import corpus_sources, file_sources
+from .documents.split import Splitter
 from .errors import IndexStateError
-from .generate import DecodingLoop, Trace, make_generator
+from .generation.backends import make_generator
+from .generation.citations import check_citations, evidence_citations, has_content, is_abstention
+from .generation.decoding import DecodingLoop, Trace
+from .generation.prompt import ABSTAIN, build_prompt, validate_question
 from .image import is_image_request
-from .image_answer import answer_with_image
-from .index import SearchIndex
-from .indexer import Indexer, IndexReport, write_lock
-from .policy import apply_policy
-from .prompt import ABSTAIN, build_prompt, validate_question
-from .retrieve import Retriever
-from .split import Splitter
-from .store import FORMAT_VERSION, Store
+from .image.answer import answer_with_image
+from .index.embed import Embedder, get_embedder
+from .index.indexer import Indexer, IndexReport, write_lock
+from .index.retrieve import Retriever
+from .index.search_index import SearchIndex
+from .index.store import FORMAT_VERSION, Store
 from .types import Answer, Hit
-from .verify import Verifier
+from .verification.claims import split_claims
+from .verification.policy import apply_policy
+from .verification.verifier import Verifier
 
 log = logging.getLogger(__name__)
 

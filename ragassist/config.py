@@ -59,9 +59,7 @@ class SplitConfig:
 
 @dataclass(frozen=True)
 class EmbedConfig:
-    model: str = (
-        "all-MiniLM-L6-v2"  # a name from ragassist.models, or a local sentence-transformers folder
-    )
+    model: str = "all-MiniLM-L6-v2"  # a name from ragassist.generation.models, or a local sentence-transformers folder
     batch_size: int = 64  # passages embedded per forward pass
 
     def __post_init__(self) -> None:
@@ -103,7 +101,7 @@ AUTO_DTYPE = {"onnxruntime": "int8", "transformers": "bfloat16", "llama.cpp": "f
 
 @dataclass(frozen=True)
 class GenerateConfig:
-    # a name from ragassist.models, a local HF folder or a .gguf file. Qwen: gold answer contained
+    # a name from ragassist.generation.models, a local HF folder or a .gguf file. Qwen: gold answer contained
     # 0.400 vs SmolLM2 0.300 on the same 200 held-out HaluEval-QA questions, at half the speed
     model: str = "qwen2.5-0.5b"
     # onnxruntime: exported once to ONNX (int8 weights by default), 4-5x plain transformers;
@@ -149,12 +147,10 @@ VerifyProfile = Literal["qa", "dialogue", "summarization", "general", "answers"]
 class VerifyConfig:
     enabled: bool = True  # split the answer into claims and check each against the evidence
     policy: VerifyPolicy = "flag"  # flag: mark claims; strict: drop flagged claims; abstain: refuse below abstain_below
-    profile: VerifyProfile = "general"  # which fitted fusion (ragassist/data/fusion.json) makes the probability; general = sentence claims
+    profile: VerifyProfile = "general"  # which fitted fusion (ragassist/verification/data/fusion.json) makes the probability; general = sentence claims
     answer_profile: VerifyProfile = "answers"  # the fusion for the assistant's own answers: fitted on them, it also weighs the generator's token probabilities and the retrieval similarity
     judge: bool = False  # also ask the LM judge (judge_model): +0.02 AUROC on QA, but doubles answer time (bench/verify.py)
-    judge_model: str = (
-        "qwen2.5-0.5b"  # the judge LM: a ragassist.models name; skipped when it is the generator
-    )
+    judge_model: str = "qwen2.5-0.5b"  # the judge LM: a ragassist.generation.models name; skipped when it is the generator
     judge_dtype: GenerateDtype = "bfloat16"  # bfloat16 is faster on CPUs with AVX512-BF16
     judge_tokens: int = 1536  # evidence tokens the judge reads (the best windows come first)
     threshold: float = (

@@ -60,6 +60,11 @@ class Chunk:
         """What is embedded: the section label, then the text (headings help retrieval)."""
         return f"{self.location}\n{self.text}" if self.location else self.text
 
+    @property
+    def label(self) -> str:
+        """How evidence and citations name the passage: "source (location)"."""
+        return f"{self.source} ({self.location})" if self.location else self.source
+
 
 @dataclass(frozen=True)
 class Hit:

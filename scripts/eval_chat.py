@@ -3,7 +3,7 @@
     .venv/bin/python scripts/eval_chat.py [--methods none,last-turn,cues,cues+relevance,llm] [--k 5]
 
 Indexes corpora/handbook into a temporary folder with the real embedder, replays the user turns
-of eval/chat/conversations.jsonl through ragassist.chat.Conversation (search only, no answers),
+of eval/chat/conversations.jsonl through ragassist.interface.chat.Conversation (search only, no answers),
 and checks whether a chunk of gold_source containing gold_phrase is in the top k for the last
 turn. A control asks each answerable question of corpora/handbook-questions.jsonl right after
 the first question of an unrelated conversation (a topic switch): rewriting must not hurt it.
@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from ragassist.assistant import Assistant  # noqa: E402
-from ragassist.chat import REWRITE_METHODS, ChatConfig, Conversation  # noqa: E402
 from ragassist.config import Config  # noqa: E402
-from ragassist.embed import set_offline  # noqa: E402
+from ragassist.index.embed import set_offline  # noqa: E402
+from ragassist.interface.chat import REWRITE_METHODS, ChatConfig, Conversation  # noqa: E402
 from ragassist.types import Hit  # noqa: E402
 
 OUT = ROOT / "eval" / "chat"
@@ -133,7 +133,7 @@ def write_report(results: list[dict], k: int, command: str, chunks: int, best: s
         "",
         f"Produced by `{command}` (index: corpora/handbook, {chunks} chunks, all-MiniLM-L6-v2, "
         f"hybrid search). Each of the {n} conversations in `eval/chat/conversations.jsonl` is "
-        "replayed turn by turn through `ragassist.chat.Conversation` (user turns only, search "
+        "replayed turn by turn through `ragassist.interface.chat.Conversation` (user turns only, search "
         f"without answers); a hit is a chunk of `gold_source` containing `gold_phrase` in the top {k} "
         "for the last turn. Control: each of the "
         f"{cn} answerable questions of `corpora/handbook-questions.jsonl` asked right after the first "

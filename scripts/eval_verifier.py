@@ -15,7 +15,6 @@ import logging
 from pathlib import Path
 
 from ragassist.config import VerifyConfig
-from ragassist.embed import set_offline
 from ragassist.evaluation.halueval import (
     HELDOUT_START,
     TASKS,
@@ -26,8 +25,9 @@ from ragassist.evaluation.halueval import (
     length_matched,
     load_pairs,
 )
-from ragassist.fusion import FusionModel, load_models
-from ragassist.verify import Verifier
+from ragassist.index.embed import set_offline
+from ragassist.verification.fusion import FusionModel, load_models
+from ragassist.verification.verifier import Verifier
 
 ROWS = {"qa": 700, "dialogue": 300, "summarization": 250}
 JUDGE_ROWS = {"qa": 112, "dialogue": 250, "summarization": 250}
@@ -81,7 +81,7 @@ def main() -> None:
     verifier = Verifier(VerifyConfig(judge=False), fusion=FusionModel((), (), (), (), 0.0, 0.5))
     judge = None
     if args.judge:
-        from ragassist.judge import LMJudge
+        from ragassist.verification.judge import LMJudge
 
         judge = LMJudge()
     models = load_models()

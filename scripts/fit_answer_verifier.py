@@ -26,10 +26,17 @@ from typing import Any
 
 import numpy as np
 
-from ragassist.embed import get_embedder
 from ragassist.evaluation import halueval, metrics, plots
-from ragassist.fusion import FUSION_PATH, FusionModel, fit, load_models, model_for, save_models
-from ragassist.signals import is_invented
+from ragassist.index.embed import get_embedder
+from ragassist.verification.fusion import (
+    FUSION_PATH,
+    FusionModel,
+    fit,
+    load_models,
+    model_for,
+    save_models,
+)
+from ragassist.verification.signals import is_invented
 
 log = logging.getLogger("fit_answer_verifier")
 

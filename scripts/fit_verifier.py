@@ -1,4 +1,4 @@
-"""Fit the verifier's fusion models on HaluEval rows 0-7999 and write ragassist/data/fusion.json.
+"""Fit the verifier's fusion models on HaluEval rows 0-7999 and write ragassist/verification/data/fusion.json.
 
     python scripts/fit_verifier.py [--cache DIR] [--rows N] [--judge-rows N] [--seed 0]
 
@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 
 from ragassist.config import VerifyConfig
-from ragassist.embed import set_offline
 from ragassist.evaluation.halueval import (
     TASKS,
     auroc,
@@ -29,9 +28,10 @@ from ragassist.evaluation.halueval import (
     length_matched,
     load_pairs,
 )
-from ragassist.fusion import FUSION_PATH, FusionModel, fit, load_models, save_models
-from ragassist.judge import JUDGE_SIGNALS
-from ragassist.verify import Verifier
+from ragassist.index.embed import set_offline
+from ragassist.verification.fusion import FUSION_PATH, FusionModel, fit, load_models, save_models
+from ragassist.verification.judge import JUDGE_SIGNALS
+from ragassist.verification.verifier import Verifier
 
 # length-free signals only: answer length and counts of words are left out on purpose
 CHEAP = (
@@ -76,7 +76,7 @@ GROUNDED = ("qa", "synthetic")
 def synthetic_rows(verifier: Verifier, n_passages: int, seed: int, cache: Path) -> list[dict]:
     """Signals of FactCC-style sentence pairs made from QA train passages (rows < n_passages)."""
     from ragassist.evaluation.halueval import Pair, load_rows, score_pairs
-    from ragassist.synthetic import make_pairs
+    from ragassist.verification.synthetic import make_pairs
 
     path = cache / f"sig_synthetic_{n_passages}_{seed}.jsonl"
     if path.exists():
@@ -239,7 +239,7 @@ def main() -> None:
     verifier = Verifier(VerifyConfig(judge=False), fusion=FusionModel((), (), (), (), 0.0, 0.5))
     judge = None
     if not args.no_judge and not args.judge_cached:
-        from ragassist.judge import LMJudge
+        from ragassist.verification.judge import LMJudge
 
         judge = LMJudge()
     if args.general_judge:

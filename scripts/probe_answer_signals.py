@@ -33,7 +33,7 @@ import numpy as np
 from ragassist.assistant import Assistant
 from ragassist.config import Config
 from ragassist.evaluation import metrics
-from ragassist.prompt import Prompt, _messages, _render, build_prompt
+from ragassist.generation.prompt import Prompt, _messages, _render, build_prompt
 
 log = logging.getLogger("probe_answer_signals")
 ASK_AGAIN = "Is your answer correct? Answer Yes or No."
@@ -131,7 +131,7 @@ def probe(args: argparse.Namespace) -> None:
     if args.probe == "lm":
         import torch
 
-        from ragassist.models import load_causal_lm
+        from ragassist.generation.models import load_causal_lm
 
         asst = run_assistant(args.run, {"backend": "transformers", "dtype": "bfloat16"})
         gen = asst.generator

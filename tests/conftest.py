@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ragassist.embed import Embedder, HashEmbedder, get_embedder
+from ragassist.index.embed import Embedder, HashEmbedder, get_embedder
 
 
 @pytest.fixture(scope="session")

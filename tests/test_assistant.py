@@ -10,10 +10,10 @@ import pytest
 from ragassist import Assistant, Config
 from ragassist.config import GenerateConfig, VerifyConfig
 from ragassist.errors import InputError
-from ragassist.fusion import model_for
-from ragassist.prompt import ABSTAIN
-from ragassist.tiny import tiny_causal_lm
-from ragassist.transformers_generate import TransformersGenerator
+from ragassist.generation.prompt import ABSTAIN
+from ragassist.generation.tiny import tiny_causal_lm
+from ragassist.generation.torch_backend import TransformersGenerator
+from ragassist.verification.fusion import model_for
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpora" / "handbook"
 

@@ -55,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Carry out `ragassist eval ...`; user errors are raised as RagassistError."""
     from . import report
-    from .runner import RunOptions, run
+    from .run import run
+    from .runner import RunOptions
 
     if args.compare:
         a, b = args.compare

@@ -46,7 +46,7 @@ def verify_config_of(ctx: RunContext, profile: str | None = None) -> Any:
 
 def fitted_profile(task: str) -> str:
     """The task's own fusion profile when one is fitted, else 'general'."""
-    from ..fusion import FUSION_PATH, load_models
+    from ..verification.fusion import FUSION_PATH, load_models
 
     fitted = load_models(FUSION_PATH) if FUSION_PATH.exists() else {}
     return task if task in fitted or f"{task}+judge" in fitted else "general"

@@ -124,8 +124,8 @@ def score_pairs(
     Pairs of the same row share their context, so its evidence is embedded once. Each result
     also carries task, row, label and the answer's word count (for the length baseline).
     """
-    from ..evidence import context_hits
     from ..types import Claim
+    from ..verification.evidence import context_hits
 
     groups: dict[tuple[str, int], list[Pair]] = {}
     for p in pairs:

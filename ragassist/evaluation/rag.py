@@ -148,7 +148,9 @@ def summarize_rag(rows: list[dict[str, Any]], ctx: RunContext) -> Summary:
             }
         models |= answered[-1].get("models") or {}
         if verified:
-            models["verifier"] = f"ragassist.verify, profile {ctx.config.verify.profile}"
+            models["verifier"] = (
+                f"ragassist.verification.verifier, profile {ctx.config.verify.profile}"
+            )
     else:
         out["retrieval"]["seconds_per_question"] = _mean(r["seconds"] for r in rows)
     if answered and not any(r["claims"] for r in answered):

@@ -86,7 +86,7 @@ class RagCorpusSuite:
             raise InputError(
                 "rag-corpus needs --docs DIR (or a built-in corpus name) and --questions FILE"
             )
-        from ..corpora import CORPORA
+        from ..documents.corpora import CORPORA
 
         if str(docs) not in CORPORA and not docs.exists():
             raise InputError(
@@ -102,7 +102,7 @@ class RagCorpusSuite:
         return Plan([rows[i] for i in chosen], identity)
 
     def open(self, ctx: RunContext) -> ItemScorer:
-        from ..corpora import CORPORA
+        from ..documents.corpora import CORPORA
 
         assistant = assistant_for(ctx)
         docs = ctx.options.docs

@@ -48,7 +48,7 @@ def package_versions() -> dict[str, str]:
 
 def model_records(models: dict[str, Any]) -> dict[str, Any]:
     """Stage -> {name, sha256}: sha256 from the model registry when it pins one."""
-    from ..models import REGISTRY
+    from ..generation.models import REGISTRY
 
     out: dict[str, Any] = {}
     for stage, name in models.items():

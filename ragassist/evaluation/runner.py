@@ -1,4 +1,6 @@
-"""The evaluation run loop: plan items, skip the done ones, score the rest, append, report.
+"""What every evaluation suite shares: options, the Suite protocol, the run folder, result rows.
+
+The loop itself (plan items, skip the done ones, score the rest, append, report) is run.py.
 
 An output folder holds `run.json` (what defines the run, with a fingerprint), `results.jsonl`
 (one row per item, appended and fsynced as each item finishes, so a killed run loses at most
@@ -13,14 +15,12 @@ import hashlib
 import json
 import logging
 import os
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from tqdm import tqdm
 
 from ..config import Config
 from ..errors import InputError, RagassistError
@@ -217,71 +217,3 @@ class RunResult:
     out: Path
     metrics: dict[str, Any]
     scored_now: int  # items scored in this invocation (the rest were resumed)
-
-
-def run(options: RunOptions, extras: dict[str, Any] | None = None) -> RunResult:
-    """Run (or resume) one suite and write its reports; see the module docstring."""
-    from . import report
-    from .suites import get_suite
-
-    suite = get_suite(options.suite)
-    config = Config.load(options.config_path)
-    out = options.out or Path("runs") / f"{suite.name}-seed{options.seed}"
-    n = options.n if options.n is not None else suite.default_n
-    if n is not None and n < 1:
-        raise InputError(f"--n given as {n} must be at least 1")
-    ctx = RunContext(options, config, out, n, dict(extras or {}))
-    started = time.perf_counter()
-    plan = suite.plan(ctx)
-    identity = {
-        "suite": suite.name,
-        "seed": options.seed,
-        "config": config_identity(config, getattr(suite, "config_sections", None)),
-        **plan.identity,
-    }
-    check_run_folder(out, identity)
-    wanted = {item["id"] for item in plan.items}
-    results = out / RESULTS
-    done = {row["id"] for row in read_results(results)}
-    todo = [item for item in plan.items if item["id"] not in done]
-    log.info(
-        "%s: %d items, %d done, %d to score",
-        suite.name,
-        len(plan.items),
-        len(plan.items) - len(todo),
-        len(todo),
-    )
-    open_seconds = 0.0
-    if todo:
-        t0 = time.perf_counter()
-        score = suite.open(ctx)
-        open_seconds = time.perf_counter() - t0
-        writer = ResultsWriter(results)
-        bar = tqdm(
-            total=len(plan.items),
-            initial=len(plan.items) - len(todo),
-            desc=suite.name,
-            unit="item",
-            disable=not options.progress,
-            dynamic_ncols=True,
-        )
-        try:
-            for item in todo:
-                t1 = time.perf_counter()
-                row = score(item)
-                row = {"id": item["id"], **row, "seconds": time.perf_counter() - t1}
-                writer.append(row)
-                bar.update(1)
-        finally:
-            bar.close()
-            writer.close()
-    rows = [row for row in read_results(results) if row["id"] in wanted]
-    summary = suite.summarize(rows, ctx)
-    timings = {
-        "setup_seconds": open_seconds,
-        "wall_seconds_this_invocation": time.perf_counter() - started,
-        "item_seconds_total": float(sum(r.get("seconds", 0.0) for r in rows)),
-        "item_seconds_mean": float(np.mean([r.get("seconds", 0.0) for r in rows])) if rows else 0.0,
-    }
-    report.write(out, suite.name, ctx, identity, summary, timings, len(rows))
-    return RunResult(out, summary.metrics, len(todo))

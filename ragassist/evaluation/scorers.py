@@ -77,18 +77,20 @@ class WordCoverageScorer:
 
 def verifier_identity(verify_config: Any) -> dict[str, Any]:
     """What decides the verifier's scores besides the config: the fitted fusion file."""
-    from ..fusion import FUSION_PATH
+    from ..verification.fusion import FUSION_PATH
 
     digest = hashlib.sha256(FUSION_PATH.read_bytes()).hexdigest() if FUSION_PATH.exists() else None
-    return {"scorer": "ragassist.verify", "fusion_sha256": digest}
+    return {"scorer": "ragassist.verification.verifier", "fusion_sha256": digest}
 
 
 def make_verifier(verify_config: Any, embedder: Any = None) -> Any:
     """The project's Verifier for a VerifyConfig (models load on first use)."""
     try:
-        from ..verify import Verifier
+        from ..verification.verifier import Verifier
     except ImportError as e:  # the verifier ships with ragassist; absent only mid-development
-        raise RagassistError(f"the verifier (ragassist.verify) cannot be imported: {e}") from e
+        raise RagassistError(
+            f"the verifier (ragassist.verification.verifier) cannot be imported: {e}"
+        ) from e
     return Verifier(verify_config, embedder=embedder)
 
 
@@ -98,7 +100,7 @@ def flag_threshold(verify_config: Any) -> float:
         return 0.5
     if verify_config.threshold >= 0:
         return float(verify_config.threshold)
-    from ..fusion import model_for
+    from ..verification.fusion import model_for
 
     return float(model_for(verify_config.profile, verify_config.judge).threshold)
 
@@ -109,7 +111,7 @@ NOT_SIGNALS = frozenset({"task", "row", "label", "words", "probability", "fused_
 class VerifierScorer:
     """The project's verifier on a whole answer: claims split, each judged; the weakest decides."""
 
-    name = "ragassist.verify"
+    name = "ragassist.verification.verifier"
 
     def __init__(self, verifier: Any) -> None:
         self.verifier = verifier

@@ -19,7 +19,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm import tqdm
 
-from ..embed import get_embedder, set_offline
+from ..index.embed import get_embedder, set_offline
 from .captions import train_combinations
 from .checkpoint import load_model, save_model
 from .data import make_shapes

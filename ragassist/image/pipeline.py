@@ -17,7 +17,7 @@ from typing import Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from ..embed import Embedder, get_embedder, set_offline
+from ..index.embed import Embedder, get_embedder, set_offline
 from .checkpoint import WEIGHTS_DIR, load_model
 from .denoiser import Denoiser, DenoiserConfig
 from .scheduler import DDIMScheduler, DDPMScheduler, SchedulerConfig

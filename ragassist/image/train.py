@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from ..embed import get_embedder, set_offline
+from ..index.embed import get_embedder, set_offline
 from .checkpoint import load_model, save_model
 from .denoiser import Denoiser, DenoiserConfig
 from .judge import JudgeConfig, JudgeNet, augment

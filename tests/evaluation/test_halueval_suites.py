@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from ragassist.evaluation import halueval
-from ragassist.evaluation.runner import RunOptions, read_results, run
+from ragassist.evaluation.run import run
+from ragassist.evaluation.runner import RunOptions, read_results
 from ragassist.evaluation.scorers import WordCoverageScorer
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from ragassist.embed import Embedder
-from ragassist.evaluation.runner import RunOptions, read_results, run
+from ragassist.evaluation.run import run
+from ragassist.evaluation.runner import RunOptions, read_results
+from ragassist.index.embed import Embedder
 
 DOCS = {
     "volcanoes.md": "# Volcanoes\n\nMount Etna is an active volcano on the east coast of Sicily. "

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 
 from ragassist.errors import RagassistError
+from ragassist.evaluation.run import run
 from ragassist.evaluation.runner import (
     RunFolderError,
     RunOptions,
     read_results,
-    run,
     sample_indices,
 )
 from ragassist.evaluation.scorers import WordCoverageScorer
@@ -53,7 +53,8 @@ SCRIPT = textwrap.dedent(
     """
     import sys, time
     from pathlib import Path
-    from ragassist.evaluation.runner import RunOptions, run
+    from ragassist.evaluation.run import run
+    from ragassist.evaluation.runner import RunOptions
     from ragassist.evaluation.scorers import WordCoverageScorer
 
     class SlowCoverage(WordCoverageScorer):

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from ragassist import cli
 from ragassist.errors import InputError
 from ragassist.evaluation import report
 from ragassist.evaluation.detection import read_verify_file
 from ragassist.evaluation.rag import source_matches
 from ragassist.evaluation.rag_corpus import read_questions
-from ragassist.evaluation.runner import RunOptions, run
+from ragassist.evaluation.run import run
+from ragassist.evaluation.runner import RunOptions
 from ragassist.evaluation.scorers import WordCoverageScorer, word_coverage
 from ragassist.evaluation.suites import SUITES, get_suite
+from ragassist.interface import cli
 
 
 def write(path: Path, rows: list[object]) -> Path:

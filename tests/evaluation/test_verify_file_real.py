@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from ragassist.embed import Embedder
 from ragassist.evaluation import halueval
-from ragassist.evaluation.runner import RunOptions, read_results, run
+from ragassist.evaluation.run import run
+from ragassist.evaluation.runner import RunOptions, read_results
+from ragassist.index.embed import Embedder
 
 
 @pytest.mark.slow  # about 2 minutes on a shared CPU
@@ -41,5 +42,5 @@ def test_verify_file_with_the_real_verifier(tmp_path: Path, embedder: Embedder) 
     saved = json.loads((tmp_path / "run" / "report.json").read_text())
     assert (
         saved["identity"]["fusion_sha256"]
-        and saved["models"]["verifier"]["name"] == "ragassist.verify"
+        and saved["models"]["verifier"]["name"] == "ragassist.verification.verifier"
     )

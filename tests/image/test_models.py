@@ -6,13 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from ragassist.embed import HashEmbedder
 from ragassist.image.checkpoint import load_model, save_model
 from ragassist.image.denoiser import Denoiser, DenoiserConfig
 from ragassist.image.judge import ImageJudge, JudgeConfig, JudgeNet
 from ragassist.image.pipeline import ImageModel, LatentDiffusionPipeline
 from ragassist.image.scheduler import SchedulerConfig
 from ragassist.image.vae import VAE, VAEConfig
+from ragassist.index.embed import HashEmbedder
 
 
 def tiny_pipeline(steps: int = 2) -> LatentDiffusionPipeline:

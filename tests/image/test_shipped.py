@@ -81,7 +81,7 @@ def test_digit_judge_on_the_held_out_split() -> None:
 def test_cli_draw_saves_a_png_and_prints_verdicts(embedder, tmp_path, capsys) -> None:
     from PIL import Image
 
-    from ragassist.cli import main
+    from ragassist.interface.cli import main
 
     out = tmp_path / "grid.png"
     code = main(

@@ -1,0 +1,67 @@
+"""Document -> Chunk: token-aware recursive splitting with overlap (langchain-text-splitters).
+
+Sizes are counted in the embedder's own tokens, so no chunk is silently cut by the embedder.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ..config import SplitConfig
+from ..types import Chunk, Document, content_hash
+
+# Paragraphs first, then lines, sentences, words: Markdown headings start new chunks.
+_HEADING_ONLY = re.compile(r"#{1,6} [^\n]*")
+SEPARATORS = ["\n#{1,6} ", "\n\n", "\n", r"(?<=[.!?])\s+", " ", ""]
+
+
+def token_counter(tokenizer: Any | None) -> Callable[[str], int]:
+    """Length in the tokenizer's tokens, or in words when there is no tokenizer (tests, fakes)."""
+    if tokenizer is None:
+        return lambda text: len(text.split())
+    return lambda text: len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+
+class Splitter:
+    """Splits documents into overlapping chunks of at most `chunk_tokens` tokens."""
+
+    def __init__(self, config: SplitConfig, tokenizer: object | None = None) -> None:
+        self.config = config
+        length = token_counter(tokenizer)
+        self._splitter = RecursiveCharacterTextSplitter(
+            chunk_size=config.chunk_tokens,
+            chunk_overlap=config.overlap_tokens,
+            length_function=length,
+            separators=SEPARATORS,
+            is_separator_regex=True,
+            keep_separator="start",
+            strip_whitespace=True,
+        )
+
+    def split(self, document: Document) -> list[Chunk]:
+        """The document's chunks in order, each with its character span and section label."""
+        chunks: list[Chunk] = []
+        cursor = 0  # chunks come in order: each starts after the previous one's start
+        for text in self._splitter.split_text(document.text):
+            if _HEADING_ONLY.fullmatch(text):  # its heading is already the next chunk's location
+                continue
+            found = document.text.find(text, cursor)
+            start = found if found >= 0 else max(document.text.find(text), 0)
+            cursor = start + 1
+            chunk_id = content_hash(f"{document.source}\x00{start}\x00{text}")
+            chunks.append(
+                Chunk(
+                    id=chunk_id,
+                    source=document.source,
+                    title=document.title,
+                    location=document.location_at(start),
+                    start=start,
+                    end=start + len(text),
+                    text=text,
+                )
+            )
+        return chunks

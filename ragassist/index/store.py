@@ -1,0 +1,190 @@
+"""SQLite store: files, content hashes, chunks, their vectors, and the index manifest.
+
+SQLite is the single source of truth. Every change commits in one transaction, so a
+process killed at any point leaves the last committed state; the FAISS and BM25 files
+are derived from it and rebuilt when they are missing, stale or corrupt (see index.py).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import IndexStateError
+from ..types import Chunk, content_hash
+
+log = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+DB_NAME = "chunks.sqlite"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (
+    source TEXT PRIMARY KEY, file_hash TEXT NOT NULL, title TEXT NOT NULL,
+    n_chunks INTEGER NOT NULL, indexed_at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    rowid INTEGER PRIMARY KEY,            -- the FAISS id
+    id TEXT NOT NULL UNIQUE,              -- content hash of (source, start, text)
+    source TEXT NOT NULL REFERENCES files(source) ON DELETE CASCADE,
+    title TEXT NOT NULL, location TEXT NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL,
+    text TEXT NOT NULL, text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL                  -- float32, unit length
+);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks(source);
+CREATE INDEX IF NOT EXISTS chunks_text_hash ON chunks(text_hash);
+"""
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    source: str
+    file_hash: str
+    title: str
+    n_chunks: int
+
+
+class Store:
+    """The SQLite database of one index folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.path = folder / DB_NAME
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.executescript(_SCHEMA)
+            self.db.execute("PRAGMA quick_check").fetchone()
+        except sqlite3.DatabaseError as e:
+            raise IndexStateError(
+                f"the index database {self.path} is corrupt ({e}). "
+                f"Delete the folder {folder} or run `ragassist index PATH --rebuild --index {folder}`."
+            ) from e
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (or by SQLite after a crash)."""
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # manifest -----------------------------------------------------------------
+    def meta(self) -> dict[str, object]:
+        return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM meta")}
+
+    def set_meta(self, db: sqlite3.Connection, **values: object) -> None:
+        db.executemany(
+            "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)",
+            [(k, json.dumps(v)) for k, v in values.items()],
+        )
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every committed change; derived files record the one they were built from."""
+        return int(self.meta().get("generation", 0))  # type: ignore[call-overload]
+
+    # files --------------------------------------------------------------------
+    def files(self) -> dict[str, FileRecord]:
+        rows = self.db.execute("SELECT source, file_hash, title, n_chunks FROM files")
+        return {r[0]: FileRecord(*r) for r in rows}
+
+    def replace_files(
+        self,
+        batch: Sequence[tuple[FileRecord, Sequence[Chunk], np.ndarray]],
+        removed: Iterable[str],
+    ) -> None:
+        """Commit a batch at once: drop `removed` sources, (re)write each file with its chunks."""
+        with self.transaction() as db:
+            for source in removed:
+                db.execute("DELETE FROM files WHERE source = ?", (source,))
+            for record, chunks, vectors in batch:
+                db.execute("DELETE FROM files WHERE source = ?", (record.source,))
+                db.execute(
+                    "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+                    (record.source, record.file_hash, record.title, len(chunks), time.time()),
+                )
+                db.executemany(
+                    "INSERT OR IGNORE INTO chunks(id, source, title, location, start, end, text,"
+                    " text_hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            c.id,
+                            c.source,
+                            c.title,
+                            c.location,
+                            c.start,
+                            c.end,
+                            c.text,
+                            _text_hash(c.embed_text),
+                            np.asarray(v, dtype=np.float32).tobytes(),
+                        )
+                        for c, v in zip(chunks, vectors, strict=True)
+                    ],
+                )
+            self.set_meta(db, generation=self.generation + 1)
+
+    # chunks -------------------------------------------------------------------
+    def count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+
+    def chunks_by_rowid(self, rowids: Sequence[int]) -> dict[int, Chunk]:
+        if not rowids:
+            return {}
+        marks = ",".join("?" * len(rowids))
+        rows = self.db.execute(
+            f"SELECT rowid, id, source, title, location, start, end, text FROM chunks"
+            f" WHERE rowid IN ({marks})",
+            [int(r) for r in rowids],
+        )
+        return {r[0]: Chunk(*r[1:]) for r in rows}
+
+    def vectors_by_text(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors of texts (Chunk.embed_text) already embedded: edits re-embed only what changed."""
+        found: dict[str, np.ndarray] = {}
+        for text in set(texts):
+            row = self.db.execute(
+                "SELECT vector FROM chunks WHERE text_hash = ? LIMIT 1", (_text_hash(text),)
+            ).fetchone()
+            if row:
+                found[text] = np.frombuffer(row[0], dtype=np.float32)
+        return found
+
+    def all_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        """(rowids, vectors) of every chunk, for rebuilding the FAISS index."""
+        rows = self.db.execute("SELECT rowid, vector FROM chunks ORDER BY rowid").fetchall()
+        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
+        return ids, vectors
+
+    def all_texts(self) -> tuple[np.ndarray, list[str]]:
+        """(rowids, 'title location text') of every chunk, for rebuilding the BM25 index."""
+        rows = self.db.execute(
+            "SELECT rowid, title || ' ' || location || ' ' || text FROM chunks ORDER BY rowid"
+        ).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.folder.glob(DB_NAME + "*"))
+
+
+def _text_hash(text: str) -> str:
+    return content_hash(text)

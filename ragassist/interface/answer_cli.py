@@ -1,0 +1,154 @@
+"""The `ask`, `verify` and `models` subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from ..config import Config
+from ..errors import InputError
+from .show import answer_dict, print_citations, print_verdicts
+
+out = Console(highlight=False)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = Config.load(args.config, index_dir=getattr(args, "index", None))
+    if getattr(args, "model", None):
+        config = dataclasses.replace(
+            config, generate=dataclasses.replace(config.generate, model=args.model)
+        )
+    if getattr(args, "backend", None):
+        config = dataclasses.replace(
+            config, generate=dataclasses.replace(config.generate, backend=args.backend)
+        )
+    if getattr(args, "policy", None):
+        config = dataclasses.replace(
+            config, verify=dataclasses.replace(config.verify, policy=args.policy)
+        )
+    if getattr(args, "judge", False):
+        config = dataclasses.replace(config, verify=dataclasses.replace(config.verify, judge=True))
+    if getattr(args, "profile", None):
+        config = dataclasses.replace(
+            config, verify=dataclasses.replace(config.verify, profile=args.profile)
+        )
+    return config
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from ..assistant import Assistant
+
+    assistant = Assistant(_config(args))
+    stream = (
+        None
+        if args.json
+        else (lambda piece: out.print(piece, end="", markup=False, soft_wrap=True))
+    )
+    answer = assistant.answer(args.question, k=args.k, on_token=stream)
+    if args.json:
+        out.print_json(data=answer_dict(answer))
+        return 0
+    out.print()
+    if "dropped" in answer.reason and not answer.abstained:
+        out.print("[yellow]Answer after dropping unsupported claims:[/] ", end="")
+        out.print(answer.text, markup=False)
+    if answer.image_path:
+        out.print(f"[bold]Image:[/] {answer.image_path}")
+    print_citations(out, answer)
+    print_verdicts(out, answer, explain=args.explain)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from ..types import Answer
+    from ..verification.policy import apply_policy
+    from ..verification.verifier import Verifier
+
+    if not Path(args.context).is_file():
+        raise InputError(f"{args.context}: no such file; --context takes a text file")
+    context = Path(args.context).read_text(encoding="utf-8", errors="replace")
+    answer_text = sys.stdin.read() if args.answer == "-" else args.answer
+    cfg = _config(args).verify
+    verdicts = Verifier(cfg).verify_text(answer_text, context, question=args.question or "")
+    judged = apply_policy(answer_text, verdicts, cfg.policy, cfg.abstain_below)
+    answer = Answer(
+        question=args.question or "",
+        text=judged.text,
+        verdicts=judged.verdicts,
+        abstained=judged.abstained,
+        reason="; ".join(r for r in (judged.reason, judged.note) if r),
+        support=judged.probability if verdicts else None,
+    )
+    if args.json:
+        out.print_json(data=answer_dict(answer))
+    else:
+        print_verdicts(out, answer, explain=args.explain)
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from ..generation.model_status import available_models
+
+    rows = available_models()
+    if args.json:
+        out.print_json(data=[dataclasses.asdict(r) for r in rows])
+        return 0
+    for r in rows:
+        state = "[green]installed[/]" if r.installed else f"[red]missing[/] ({r.package})"
+        cached = {True: ", ready copy cached", False: ", not yet converted", None: ""}[r.cached]
+        if r.onnx:
+            cached += f", ONNX {'/'.join(r.onnx)} exported"
+        out.print(f"  [bold]{r.name:<18}[/] {r.role:<10} {r.size / 1e6:7.0f} MB  {state}{cached}")
+        out.print(f"      [dim]{r.description}[/]")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add ask, verify and models to the ragassist command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", help="a ragassist.toml file")
+    common.add_argument("--json", action="store_true", help="one JSON object with everything")
+
+    p = sub.add_parser("ask", parents=[common], help="answer a question from the indexed documents")
+    p.add_argument("question")
+    p.add_argument("--index", help="index folder")
+    p.add_argument("-k", type=int, default=None, help="passages to retrieve (default from config)")
+    p.add_argument(
+        "--model", help="generator: a name from `ragassist models`, a HF folder or a .gguf"
+    )
+    p.add_argument(
+        "--backend",
+        choices=["onnxruntime", "transformers", "llama.cpp"],
+        help="who runs the generator (default onnxruntime; llama.cpp needs make install-llamacpp)",
+    )
+    p.add_argument(
+        "--policy", choices=["flag", "strict", "abstain"], help="what to do with unsupported claims"
+    )
+    p.add_argument(
+        "--judge", action="store_true", help="also ask the LM judge (slower, a little sharper)"
+    )
+    p.add_argument("--explain", action="store_true", help="show every verifier signal per claim")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("verify", parents=[common], help="check any answer against any context")
+    p.add_argument("--context", required=True, help="a text file holding the context")
+    p.add_argument("--answer", required=True, help="the answer to check ('-' reads standard input)")
+    p.add_argument("--question", help="the question the answer replies to (helps the judge)")
+    p.add_argument("--judge", action="store_true", help="also ask the LM judge (slower)")
+    p.add_argument(
+        "--profile",
+        choices=["general", "qa", "dialogue", "summarization"],
+        help="what kind of answer: picks the fusion fitted on that kind (default general)",
+    )
+    p.add_argument(
+        "--policy", choices=["flag", "strict", "abstain"], help="what to do with unsupported claims"
+    )
+    p.add_argument("--explain", action="store_true", help="show every signal per claim")
+    p.set_defaults(func=cmd_verify)
+
+    p = sub.add_parser("models", parents=[common], help="the packaged models: installed? cached?")
+    p.set_defaults(func=cmd_models)

@@ -1,0 +1,125 @@
+"""Rendering answers for people: citations, the verifier's verdict, flagged claims (used by ask and chat)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from ..types import Answer, Verdict
+from ..verification.signals import is_invented
+
+FLAG = "⚠"
+
+
+def where(source: str, location: str) -> str:
+    """'source (location)', or the source alone."""
+    return f"{source} ({location})" if location else source
+
+
+def print_citations(console: Console, answer: Answer) -> None:
+    """The passages the answer cited, numbered as in the text."""
+    if not answer.citations:
+        return
+    inferred = all(c.inferred for c in answer.citations)
+    console.print(
+        "[bold]Sources[/]"
+        + (
+            " [dim](the model cited none; where the verifier found the evidence)[/]"
+            if inferred
+            else ""
+        )
+    )
+    for c in answer.citations:
+        console.print(f"  [cyan][{c.number}][/] ", end="")
+        console.print(where(c.hit.chunk.source, c.hit.chunk.location), markup=False)
+
+
+def verdict_line(answer: Answer) -> Text:
+    """One line for the whole answer: supported, or how many claims are flagged."""
+    if answer.abstained:
+        return Text(f"Abstained: {answer.reason}", style="yellow")
+    if not answer.verdicts:
+        return Text("Not verified", style="dim")
+    flagged = sum(v.flagged for v in answer.verdicts)
+    support = f"support {answer.support:.2f}" if answer.support is not None else ""
+    if flagged:
+        return Text(
+            f"{FLAG} {flagged} of {len(answer.verdicts)} claims may not be supported by the documents ({support})",
+            style="bold red",
+        )
+    return Text(
+        f"✓ all {len(answer.verdicts)} claims supported by the documents ({support})", style="green"
+    )
+
+
+def print_verdicts(console: Console, answer: Answer, explain: bool = False) -> None:
+    """The one-line verdict; flagged claims in red with their best evidence; all signals if explain."""
+    console.print(verdict_line(answer))
+    for v in answer.verdicts:
+        if v.flagged or explain:
+            print_claim(console, v, explain)
+
+
+def print_claim(console: Console, v: Verdict, explain: bool) -> None:
+    style, mark = ("red", FLAG) if v.flagged else ("green", "✓")
+    line = Text(f"  {mark} {v.probability:.2f} ", style=style)
+    line.append(v.claim.text, style=style)
+    console.print(line)
+    if v.flagged and is_invented(v.signals):
+        console.print(Text("      nothing it adds occurs in the passages", style="red"))
+    if v.evidence:
+        ev = Text("      evidence: ", style="dim")
+        ev.append(f"“{v.evidence[:200]}” ", style="dim italic")
+        ev.append(v.evidence_source, style="dim")
+        console.print(ev)
+    if explain:
+        signals = ", ".join(f"{k}={val:.3f}" for k, val in sorted(v.signals.items()))
+        console.print(Text(f"      signals: {signals}", style="dim"))
+
+
+def answer_dict(answer: Answer) -> dict[str, object]:
+    """Everything about an answer as JSON-ready data (for --json)."""
+    return {
+        "question": answer.question,
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "image": answer.image_path,
+        "reason": answer.reason,
+        "support": answer.support,
+        "citations": [
+            {
+                "number": c.number,
+                "source": c.hit.chunk.source,
+                "location": c.hit.chunk.location,
+                "chunk_id": c.hit.chunk.id,
+                "text": c.hit.chunk.text,
+                "inferred": c.inferred,
+            }
+            for c in answer.citations
+        ],
+        "claims": [
+            {
+                "claim": v.claim.text,
+                "probability": v.probability,
+                "flagged": v.flagged,
+                "evidence": v.evidence,
+                "evidence_source": v.evidence_source,
+                "signals": v.signals,
+            }
+            for v in answer.verdicts
+        ],
+        "passages": [
+            {
+                "source": h.chunk.source,
+                "location": h.chunk.location,
+                "chunk_id": h.chunk.id,
+                "score": h.score,
+                "dense_score": h.dense_score,
+                "keyword_score": h.keyword_score,
+            }
+            for h in answer.hits
+        ],
+        "timings": answer.timings,
+        "generation": answer.generation,
+        "models": answer.models,
+    }

@@ -1,0 +1,184 @@
+"""Verifier: split an answer into claims, gather signals per claim, fuse them into a probability.
+
+claims ─┬─ evidence windows (MiniLM) ─> best sentence, similarity
+        ├─ lexical overlap with the best windows (words, names, numbers)
+        ├─ second-model judge (Qwen): Yes/No, likelihood with vs without context
+        └─ generator uncertainty at the claim's tokens (when given)
+             └─> fusion (logistic regression fitted on HaluEval rows 0-7999) ─> Verdict
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import math
+from collections.abc import Sequence
+from typing import Any, Protocol, runtime_checkable
+
+from ..config import VerifyConfig
+from ..index.embed import Embedder, get_embedder
+from ..types import Claim, Hit, Verdict
+from .claims import split_claims
+from .evidence import EvidencePool, build_pool, context_hits, select
+from .fusion import FusionModel, model_for
+from .policy import AnswerVerdict, apply_policy
+from .signals import content_words, invented_share, is_invented, lexical_signals, looks_english
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class VerifierProtocol(Protocol):
+    """Judges each claim against the retrieved passages."""
+
+    def verify(self, claims: Sequence[Claim], hits: Sequence[Hit]) -> list[Verdict]: ...
+
+
+class Verifier:
+    """Checks claims against evidence; models load on first use, once per process."""
+
+    def __init__(
+        self,
+        config: VerifyConfig | None = None,
+        embedder: Embedder | None = None,
+        judge: Any | None = None,
+        fusion: FusionModel | None = None,
+    ) -> None:
+        self.config = config or VerifyConfig()
+        self._embedder = embedder
+        self._judge = judge
+        self._fusion = fusion
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder()
+        return self._embedder
+
+    @functools.cached_property
+    def judge(self) -> Any | None:
+        """The second model, or None when the config turns it off."""
+        if self._judge is not None or not self.config.judge:
+            return self._judge
+        from .judge import LMJudge
+
+        if self.config.threads:
+            import torch
+
+            torch.set_num_threads(self.config.threads)
+        return LMJudge(self.config.judge_model, self.config.judge_dtype, self.config.judge_tokens)
+
+    @property
+    def fusion(self) -> FusionModel:
+        if self._fusion is None:
+            self._fusion = model_for(self.config.profile, self.judge is not None)
+        return self._fusion
+
+    @property
+    def threshold(self) -> float:
+        """Claims below this probability are flagged."""
+        t = self.config.threshold
+        return self.fusion.threshold if t < 0 else t
+
+    def signals(
+        self, claims: Sequence[Claim], hits: Sequence[Hit], question: str = ""
+    ) -> list[tuple[dict[str, float], str, str]]:
+        """(signals, evidence sentence, its source) per claim, before fusion."""
+        if not claims:
+            return []
+        cfg = self.config
+        pool: EvidencePool = build_pool(hits, self.embedder, cfg.window_chars)
+        texts = [c.text for c in claims] + ([question] if question.strip() else [])
+        vecs = self.embedder.embed(texts)  # claims and question in one batch
+        claim_vecs = vecs[: len(claims)]
+        question_vec = vecs[len(claims)] if len(vecs) > len(claims) else None
+        out: list[tuple[dict[str, float], str, str]] = []
+        scopes: list[list[int]] = []
+        for claim, vec in zip(claims, claim_vecs, strict=True):
+            best, sentence, source, cos, window_cos = select(
+                pool, claim.text, vec, self.embedder, cfg.top_windows
+            )
+            scope = " ".join(pool.windows[i].text for i in best)
+            sig = lexical_signals(claim.text, scope, question)
+            sig["sentence_similarity"] = cos
+            sig["window_similarity"] = window_cos
+            sig["sentence_coverage"] = lexical_signals(claim.text, sentence)["word_coverage"]
+            sig["non_english"] = 0.0 if looks_english(claim.text) else 1.0
+            if question_vec is not None:  # does the claim speak to the question at all?
+                sig["question_similarity"] = float(vec @ question_vec)
+            out.append((sig, sentence, source))
+            scopes.append(best)
+        if self.judge is not None and pool.windows:
+            # one shared context for all claims: the union of their best windows, in document order
+            order = list(dict.fromkeys(i for best in scopes for i in best))
+            context = "\n".join(pool.windows[i].text for i in sorted(order))
+            for (sig, _, _), extra in zip(
+                out, self.judge.score(context, question, [c.text for c in claims]), strict=True
+            ):
+                sig.update(extra)
+        return out
+
+    def verify(
+        self,
+        claims: Sequence[Claim],
+        hits: Sequence[Hit],
+        question: str = "",
+        token_logprobs: Sequence[tuple[int, float]] | None = None,
+    ) -> list[Verdict]:
+        """A verdict per claim. token_logprobs: (char offset in the answer, logprob) per generated
+        token, when the generator recorded them; shown as a signal, not fused (HaluEval has none).
+        """
+        verdicts = []
+        relevance = [h.dense_score for h in hits if h.dense_score is not None]
+        asked = set(content_words(question))
+        known = asked.union(*(content_words(h.chunk.text) for h in hits))
+        for claim, (sig, sentence, source) in zip(
+            claims, self.signals(claims, hits, question), strict=True
+        ):
+            sig["invented_share"] = invented_share(claim.text, asked, known)
+            if token_logprobs:
+                inside = [lp for off, lp in token_logprobs if claim.start <= off < claim.end]
+                if inside:
+                    sig["generator_logprob"] = sum(inside) / len(inside)
+                    sig["generator_min_logprob"] = min(inside)
+            if relevance:  # retrieved passages (not a given context): how close the best one was
+                sig["retrieval_similarity"] = max(relevance)
+            p = self.probability(sig) if hits else 0.0
+            invented = self.config.flag_invented and is_invented(sig)
+            verdicts.append(
+                Verdict(
+                    claim,
+                    p,
+                    p < self.threshold or invented,
+                    sentence,
+                    source,
+                    {**sig, "fused_logit": _logit(p)},
+                )
+            )
+        return verdicts
+
+    def probability(self, signals: dict[str, float]) -> float:
+        """The fused probability of one claim's signals (adds cheap_logit for a stacked model)."""
+        if "cheap_logit" in self.fusion.features:  # the judge stacked on a cheap-signal model
+            signals["cheap_logit"] = model_for(self.fusion.meta["base"], False).logit(signals)
+        return self.fusion.probability(signals)
+
+    def verify_text(
+        self, answer: str, context: str | Sequence[str], question: str = ""
+    ) -> list[Verdict]:
+        """Check any answer against any context (a string or several), for other systems too."""
+        return self.verify(split_claims(answer), context_hits(context), question)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-9), 1 - 1e-9)
+    return math.log(p / (1 - p))
+
+
+def check_answer(
+    verifier: Verifier, answer: str, hits: Sequence[Hit], question: str = ""
+) -> AnswerVerdict:
+    """Split, verify and apply the configured policy: everything the assistant needs in one call."""
+    verdicts = verifier.verify(split_claims(answer), hits, question)
+    cfg = verifier.config
+    return apply_policy(answer, verdicts, cfg.policy, cfg.abstain_below)
