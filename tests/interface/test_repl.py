@@ -249,7 +249,7 @@ def test_image_command_draws_and_shows_the_judge(
     from ragassist.interface.chat_cli import run_command
     from ragassist.interface.repl import Repl
 
-    weights = Path(__file__).resolve().parent.parent / "ragassist/image/weights/shapes"
+    weights = Path(__file__).resolve().parents[2] / "ragassist/image/weights/shapes"
     if not (weights / "denoiser.safetensors").exists():
         pytest.skip("no image weights shipped in this checkout")
     monkeypatch.setenv("RAGASSIST_HOME", str(tmp_path))
