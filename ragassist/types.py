@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 def content_hash(text: str | bytes) -> str:
@@ -85,6 +86,14 @@ class Claim:
     end: int = 0
 
 
+VerdictLabel = Literal["supported", "not sure", "likely wrong"]
+# one line, shown with every verdict: what the three bands mean
+VERDICT_BANDS = (
+    "supported: few wrong answers score this high; likely wrong: few right answers score this "
+    "low (bands chosen on training answers); not sure: in between, check the cited passage"
+)
+
+
 @dataclass(frozen=True)
 class Verdict:
     """The verifier's judgement of one claim."""
@@ -97,6 +106,13 @@ class Verdict:
     signals: dict[str, float] = field(
         default_factory=dict
     )  # every input of the fusion, for --explain
+    label: VerdictLabel = "not sure"  # the band the probability falls in (see VERDICT_BANDS)
+
+
+def worst_label(verdicts: list[Verdict]) -> VerdictLabel:
+    """The answer's band: its weakest claim's."""
+    labels = {v.label for v in verdicts}
+    return next((b for b in ("likely wrong", "not sure") if b in labels), "supported")
 
 
 @dataclass(frozen=True)

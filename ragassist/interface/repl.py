@@ -28,6 +28,7 @@ from ..config import data_dir
 from ..errors import RagassistError
 from ..types import Answer, Hit
 from .chat import Conversation, Turn
+from .show import MARKS, verdict_line
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
@@ -92,18 +93,17 @@ def where(hit: Hit) -> str:
 
 
 def show_verdicts(console: Console, answer: Answer) -> None:
-    """A one-line verdict, then each flagged claim in colour with a marker."""
+    """The answer's band in one line (as `ask` prints it), then each claim not supported."""
     if not answer.verdicts:
         return
-    flagged = [v for v in answer.verdicts if v.flagged]
-    n = len(answer.verdicts)
-    low = min(v.probability for v in answer.verdicts)
-    if not flagged:
-        console.print(f"[green]✓ verified:[/] all {n} claims supported (lowest p={low:.2f})")
-        return
-    console.print(f"[bold yellow]⚠ {len(flagged)} of {n} claims not supported by the documents[/]")
-    for v in flagged:
-        console.print(f"  [bold red]✗ {escape(v.claim.text)}[/] [dim](p={v.probability:.2f})[/]")
+    console.print(verdict_line(answer))
+    for v in answer.verdicts:
+        if v.label != "supported":
+            mark, style = MARKS[v.label]
+            console.print(
+                f"  [bold {style}]{mark} {escape(v.claim.text)}[/] "
+                f"[dim]({v.label}, p={v.probability:.2f})[/]"
+            )
 
 
 def show_answer(console: Console, turn: Turn, streamed: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from ..types import Answer, Verdict
+from ..types import VERDICT_BANDS, Answer, Verdict, worst_label
 from ..verification.signals import is_invented
 
 FLAG = "⚠"
@@ -34,35 +34,38 @@ def print_citations(console: Console, answer: Answer) -> None:
         console.print(where(c.hit.chunk.source, c.hit.chunk.location), markup=False)
 
 
+MARKS = {"supported": ("✓", "green"), "not sure": ("?", "yellow"), "likely wrong": (FLAG, "red")}
+
+
 def verdict_line(answer: Answer) -> Text:
-    """One line for the whole answer: supported, or how many claims are flagged."""
+    """One line for the whole answer: its band (its weakest claim's), support and claim count."""
     if answer.abstained:
         return Text(f"Abstained: {answer.reason}", style="yellow")
     if not answer.verdicts:
         return Text("Not verified", style="dim")
-    flagged = sum(v.flagged for v in answer.verdicts)
-    support = f"support {answer.support:.2f}" if answer.support is not None else ""
-    if flagged:
-        return Text(
-            f"{FLAG} {flagged} of {len(answer.verdicts)} claims may not be supported by the documents ({support})",
-            style="bold red",
-        )
-    return Text(
-        f"✓ all {len(answer.verdicts)} claims supported by the documents ({support})", style="green"
+    label = worst_label(answer.verdicts)
+    mark, style = MARKS[label]
+    n = len(answer.verdicts)
+    counts = (
+        f"{sum(v.label == label for v in answer.verdicts)} of {n} claims" if n > 1 else "1 claim"
     )
+    support = f", support {answer.support:.2f}" if answer.support is not None else ""
+    return Text(f"{mark} {label} ({counts}{support})", style=f"bold {style}")
 
 
 def print_verdicts(console: Console, answer: Answer, explain: bool = False) -> None:
-    """The one-line verdict; flagged claims in red with their best evidence; all signals if explain."""
+    """The one-line verdict and what its bands mean; claims not supported with their evidence."""
     console.print(verdict_line(answer))
+    if answer.verdicts and not answer.abstained:
+        console.print(Text(f"  ({VERDICT_BANDS})", style="dim"))
     for v in answer.verdicts:
-        if v.flagged or explain:
+        if v.label != "supported" or explain:
             print_claim(console, v, explain)
 
 
 def print_claim(console: Console, v: Verdict, explain: bool) -> None:
-    style, mark = ("red", FLAG) if v.flagged else ("green", "✓")
-    line = Text(f"  {mark} {v.probability:.2f} ", style=style)
+    mark, style = MARKS[v.label]
+    line = Text(f"  {mark} {v.label} {v.probability:.2f} ", style=style)
     line.append(v.claim.text, style=style)
     console.print(line)
     if v.flagged and is_invented(v.signals):
@@ -86,6 +89,8 @@ def answer_dict(answer: Answer) -> dict[str, object]:
         "image": answer.image_path,
         "reason": answer.reason,
         "support": answer.support,
+        "verdict": worst_label(answer.verdicts) if answer.verdicts else None,
+        "verdict_bands": VERDICT_BANDS,
         "citations": [
             {
                 "number": c.number,
@@ -102,6 +107,7 @@ def answer_dict(answer: Answer) -> dict[str, object]:
                 "claim": v.claim.text,
                 "probability": v.probability,
                 "flagged": v.flagged,
+                "verdict": v.label,
                 "evidence": v.evidence,
                 "evidence_source": v.evidence_source,
                 "signals": v.signals,

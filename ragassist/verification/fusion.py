@@ -144,3 +144,20 @@ def model_for(profile: str, judge: bool, path: Path = FUSION_PATH) -> FusionMode
             return models[profile]
         raise LoadError(str(path), f"no fitted model {key!r}; known: {', '.join(models)}")
     return models[key]
+
+
+def stack_base_logits(
+    model: FusionModel, signals: dict[str, float], path: Path = FUSION_PATH
+) -> None:
+    """Add the logits a stacked model reads from the models below it (meta base, base_feature).
+
+    `answers` reads the `general` model's log-odds as cheap_logit; `answers+answer-judge` reads
+    the `answers` model's as answers_logit; each base is filled in before the model above it.
+    """
+    base = model.meta.get("base")
+    feature = model.meta.get("base_feature", "cheap_logit")
+    if not base or feature not in model.features:
+        return
+    below = model_for(base, False, path)
+    stack_base_logits(below, signals, path)
+    signals[feature] = below.logit(signals)

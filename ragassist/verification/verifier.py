@@ -13,16 +13,22 @@ import functools
 import logging
 import math
 from collections.abc import Sequence
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ..config import VerifyConfig
+from ..config import GenerateConfig, VerifyConfig
+from ..errors import RagassistError
 from ..index.embed import Embedder, get_embedder
-from ..types import Claim, Hit, Verdict
+from ..types import Claim, Hit, Verdict, VerdictLabel
+from .answer_judge import ANSWER_JUDGE_SIGNALS, judge_evidence
 from .claims import split_claims
 from .evidence import EvidencePool, build_pool, context_hits, select
-from .fusion import FusionModel, model_for
+from .fusion import FusionModel, load_models, model_for, stack_base_logits
 from .policy import AnswerVerdict, apply_policy
 from .signals import content_words, invented_share, is_invented, lexical_signals, looks_english
+
+if TYPE_CHECKING:
+    from .answer_judge import AnswerJudge
 
 log = logging.getLogger(__name__)
 
@@ -43,11 +49,13 @@ class Verifier:
         embedder: Embedder | None = None,
         judge: Any | None = None,
         fusion: FusionModel | None = None,
+        answer_judge: AnswerJudge | None = None,
     ) -> None:
         self.config = config or VerifyConfig()
         self._embedder = embedder
         self._judge = judge
         self._fusion = fusion
+        self._answer_judge = answer_judge
 
     @property
     def embedder(self) -> Embedder:
@@ -68,11 +76,36 @@ class Verifier:
             torch.set_num_threads(self.config.threads)
         return LMJudge(self.config.judge_model, self.config.judge_dtype, self.config.judge_tokens)
 
+    @functools.cached_property
+    def answer_judge(self) -> AnswerJudge | None:
+        """The larger second model for whole answers to a question, or None when turned off."""
+        if self._answer_judge is not None or not self.config.answer_judge:
+            return self._answer_judge
+        from .answer_judge import AnswerJudge
+
+        cfg = self.config
+        return AnswerJudge(
+            GenerateConfig(
+                model=cfg.answer_judge_model, backend=cfg.answer_judge_backend, max_new_tokens=16
+            )
+        )
+
     @property
     def fusion(self) -> FusionModel:
+        """The fitted model: the profile's answer-judge fit when it has one and the judge is on."""
         if self._fusion is None:
-            self._fusion = model_for(self.config.profile, self.judge is not None)
+            profile = self.config.profile
+            stacked = f"{profile}+answer-judge"
+            if self.config.answer_judge and stacked in load_models():
+                self._fusion = model_for(stacked, False)
+            else:
+                self._fusion = model_for(profile, self.judge is not None)
         return self._fusion
+
+    @property
+    def judges_answers(self) -> bool:
+        """Whether the answer judge runs: the fusion in use reads its signals."""
+        return any(f in self.fusion.features for f in ANSWER_JUDGE_SIGNALS)
 
     @property
     def threshold(self) -> float:
@@ -132,9 +165,11 @@ class Verifier:
         relevance = [h.dense_score for h in hits if h.dense_score is not None]
         asked = set(content_words(question))
         known = asked.union(*(content_words(h.chunk.text) for h in hits))
+        whole = self.judge_answer(claims, hits, question)
         for claim, (sig, sentence, source) in zip(
             claims, self.signals(claims, hits, question), strict=True
         ):
+            sig.update(whole)
             sig["invented_share"] = invented_share(claim.text, asked, known)
             if token_logprobs:
                 inside = [lp for off, lp in token_logprobs if claim.start <= off < claim.end]
@@ -144,23 +179,56 @@ class Verifier:
             if relevance:  # retrieved passages (not a given context): how close the best one was
                 sig["retrieval_similarity"] = max(relevance)
             p = self.probability(sig) if hits else 0.0
-            invented = self.config.flag_invented and is_invented(sig)
-            verdicts.append(
-                Verdict(
-                    claim,
-                    p,
-                    p < self.threshold or invented,
-                    sentence,
-                    source,
-                    {**sig, "fused_logit": _logit(p)},
-                )
-            )
+            flagged = p < self.threshold or (self.config.flag_invented and is_invented(sig))
+            label = self.band(p, flagged)
+            signals = {**sig, "fused_logit": _logit(p)}
+            verdicts.append(Verdict(claim, p, flagged, sentence, source, signals, label))
         return verdicts
 
+    @property
+    def supported_above(self) -> float:
+        """Claims at or above this probability are 'supported' (a fit's own band, if it has one)."""
+        return float(self.fusion.meta.get("supported_above", max(0.5, self.threshold)))
+
+    def band(self, probability: float, flagged: bool) -> VerdictLabel:
+        """supported / not sure / likely wrong: flagged claims are likely wrong."""
+        if flagged:
+            return "likely wrong"
+        return "supported" if probability >= self.supported_above else "not sure"
+
+    def judge_answer(
+        self, claims: Sequence[Claim], hits: Sequence[Hit], question: str
+    ) -> dict[str, float]:
+        """The answer judge's signals for the whole answer (the same for each of its claims).
+
+        Only an answer to a question, against retrieved passages, is judged this way.
+        """
+        judge = self.answer_judge if self.judges_answers else None
+        if not (claims and hits and question.strip()) or judge is None:
+            return {}
+        answer = " ".join(c.text for c in claims)
+        evidence = judge_evidence(
+            question, answer, hits, self.embedder, self.config.answer_judge_chars
+        )
+        try:
+            judgement = judge.judge(question, answer, evidence)
+        except RagassistError as e:  # e.g. not enough memory to export it: verify without it
+            log.warning("the answer judge is unavailable (%s); using the cheap fusion", e)
+            self.config = replace(self.config, answer_judge=False)
+            self._fusion = None
+            return {}
+        log.info(
+            "answer judge: yes-logit %.2f, its answer %r (agreement %.2f), %.1f s",
+            judgement.yes_logit,
+            judgement.own_answer,
+            judgement.agreement,
+            judgement.seconds,
+        )
+        return judgement.signals()
+
     def probability(self, signals: dict[str, float]) -> float:
-        """The fused probability of one claim's signals (adds cheap_logit for a stacked model)."""
-        if "cheap_logit" in self.fusion.features:  # the judge stacked on a cheap-signal model
-            signals["cheap_logit"] = model_for(self.fusion.meta["base"], False).logit(signals)
+        """The fused probability of one claim's signals (stacked models add their base's logit)."""
+        stack_base_logits(self.fusion, signals)
         return self.fusion.probability(signals)
 
     def verify_text(

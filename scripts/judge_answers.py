@@ -1,0 +1,87 @@
+"""Ask the answer judge (Qwen2.5-Coder-1.5B) about every answer of HaluEval-QA RAG runs; cache it.
+
+    python scripts/judge_answers.py RUN_FOLDER... --out judge.jsonl [--limit N]
+
+Reads each run's results.jsonl (answers from `ragassist eval rag-halueval` or `rag-corpus` over a
+HaluEval-QA corpus written by scripts/halueval_questions.py), rebuilds the top-5 retrieved
+passages from the HaluEval rows their file names carry, and writes one row per answered question
+to --out: the judge's yes/no log-odds, its own short answer, their agreement, and what it read.
+Resumable: rows already in --out are skipped. About 3-6 s an answer on 2 cores (PyTorch bf16);
+scripts/fit_answer_verifier.py fits and evaluates the fusion on the rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import re
+from pathlib import Path
+
+from tqdm import tqdm
+
+from ragassist.config import GenerateConfig
+from ragassist.evaluation import halueval
+from ragassist.index.embed import get_embedder
+from ragassist.types import Chunk, Hit
+from ragassist.verification.answer_judge import AnswerJudge, judge_evidence
+
+CITATION = re.compile(r"\s*\[\d+\]")
+
+
+def hits_of(sources: list[str], knowledge: list[str], k: int = 5) -> list[Hit]:
+    """The retrieved passages, rebuilt from file names like halueval-qa-07772.txt."""
+    hits = []
+    for rank, name in enumerate(sources[:k]):
+        row = int(re.findall(r"(\d+)\.txt$", name)[0])
+        text = knowledge[row]
+        hits.append(Hit(Chunk(name, name, name, "", 0, len(text), text), score=1.0 / (rank + 1)))
+    return hits
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("runs", type=Path, nargs="+")
+    ap.add_argument("--out", type=Path, required=True)
+    ap.add_argument("--model", default="qwen2.5-1.5b")
+    ap.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "transformers"])
+    ap.add_argument("--limit", type=int, default=None, help="answers per run at most")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    knowledge = [r["knowledge"] for r in halueval.load_rows("qa")]
+    done = set()
+    if args.out.exists():
+        done = {(r["run"], r["id"]) for r in map(json.loads, args.out.open())}
+    todo = []
+    for run in args.runs:
+        rows = [json.loads(line) for line in (run / "results.jsonl").open()]
+        rows = [r for r in rows if not r["abstained"]][: args.limit]
+        todo += [(str(run), r) for r in rows if (str(run), r["id"]) not in done]
+    embedder = get_embedder()
+    judge = AnswerJudge(GenerateConfig(model=args.model, backend=args.backend, max_new_tokens=16))
+    with args.out.open("a", encoding="utf-8") as out:
+        for run, row in tqdm(todo, desc="judge", unit="answer"):
+            answer = CITATION.sub("", row["answer"]).strip()
+            hits = hits_of(row["sources"], knowledge)
+            evidence = judge_evidence(row["question"], answer, hits, embedder)
+            j = judge.judge(row["question"], answer, evidence)
+            out.write(
+                json.dumps(
+                    {
+                        "run": run,
+                        "id": row["id"],
+                        "gold_contained": row["gold_contained"],
+                        "yes_logit": j.yes_logit,
+                        "own_answer": j.own_answer,
+                        "agreement": j.agreement,
+                        "evidence_chars": len(evidence),
+                        "seconds": j.seconds,
+                    }
+                )
+                + "\n"
+            )
+            out.flush()
+
+
+if __name__ == "__main__":
+    main()
