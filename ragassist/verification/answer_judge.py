@@ -93,11 +93,16 @@ class AnswerJudge:
     makes the second question cost only its own tokens.
     """
 
-    def __init__(self, config: GenerateConfig | None = None) -> None:
+    def __init__(
+        self, config: GenerateConfig | None = None, loop: DecodingLoop | None = None
+    ) -> None:
         self.config = config or GenerateConfig(model="qwen2.5-1.5b", max_new_tokens=16)
+        if loop is not None:  # an already loaded model (tests pass a tiny one)
+            self.__dict__["loop"] = loop
 
     @functools.cached_property
     def loop(self) -> DecodingLoop:
+        """Greedy decoding on the configured backend; loads (and exports once) on first use."""
         return make_generator(replace(self.config, temperature=0.0, repetition_penalty=1.0))
 
     @property
@@ -132,9 +137,10 @@ class AnswerJudge:
         prefix = f"{head}Passage:\n{evidence.strip()}\n\nQuestion: {question.strip()}\n\n"
         check = ASK_CHECK.format(answer=answer.strip()[:600]) + tail
         ids = self._ids(prefix + check)
-        logp = torch.log_softmax(self.loop._start(ids, 0).float(), -1)
-        yes, no = self._yes_no
-        yes_logit = float(torch.logsumexp(logp[yes], 0) - torch.logsumexp(logp[no], 0))
+        with torch.inference_mode():
+            logp = torch.log_softmax(self.loop._start(ids, 0).float(), -1)
+            yes, no = self._yes_no
+            yes_logit = float(torch.logsumexp(logp[yes], 0) - torch.logsumexp(logp[no], 0))
         own_answer = self.loop.complete(prefix + ASK_ANSWER + tail).strip().split("\n")[0]
         return AnswerJudgement(
             yes_logit=yes_logit if math.isfinite(yes_logit) else 0.0,

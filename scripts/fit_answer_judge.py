@@ -1,0 +1,164 @@
+"""Fit the answer-judge fusion (`answers+answer-judge`) on training answers; evaluate it held out.
+
+    python scripts/fit_answer_judge.py --train RUN... --train-judge JSONL
+        [--heldout RUN --heldout-judge JSONL --heldout-labels JSONL] [--report DIR] [--write]
+
+RUNs are `ragassist eval` output folders over HaluEval-QA (training questions from
+scripts/halueval_questions.py for --train; rows 8000-9999 for --heldout); the JSONL files are
+scripts/judge_answers.py's output for them. Each answer's features: the `answers` profile's
+log-odds, the judge's yes/no log-odds and the agreement of its own short answer with the
+assistant's. The feature set is chosen by 5-fold cross-validation on --train only; the flag
+threshold flags 10% of the right training answers, and 'supported' starts where 10% of the wrong
+training answers are. Seconds to run (the judging is done beforehand).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from fit_answer_verifier import (
+    answer_scores,
+    cross_validated_auroc,
+    fit_answers,
+    flag_rates,
+    hand_labels,
+    load_answers,
+)
+
+from ragassist.evaluation import halueval, metrics
+from ragassist.verification.fusion import FUSION_PATH, load_models, model_for, save_models
+
+KEY = "answers+answer-judge"
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "answers profile + judge yes/no + agreement": (
+        "answers_logit",
+        "judge_yes_logit",
+        "judge_agreement",
+    ),
+    "judge yes/no + agreement": ("judge_yes_logit", "judge_agreement"),
+    "answers profile + judge yes/no": ("answers_logit", "judge_yes_logit"),
+    "answers profile + agreement": ("answers_logit", "judge_agreement"),
+}
+SUPPORTED_WRONG = 0.10  # share of wrong training answers allowed in the 'supported' band
+
+
+def with_judge(run: Path, cache: Path) -> list[dict[str, Any]]:
+    """A run's answered rows that the judge has seen, each claim carrying the judge's signals."""
+    judged = {}
+    for line in cache.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        if Path(r["run"]).resolve() == run.resolve():
+            judged[r["id"]] = r
+    answers = model_for("answers", False)
+    out = []
+    for a in load_answers(run):
+        j = judged.get(a["row"]["id"])
+        if j is None:
+            continue
+        for sig in a["claims"]:
+            sig["answers_logit"] = answers.logit(sig)
+            sig["judge_yes_logit"] = j["yes_logit"]
+            sig["judge_agreement"] = j["agreement"]
+        out.append({**a, "judge": j})
+    return out
+
+
+def figures(answers: list[dict[str, Any]], model: Any) -> dict[str, Any]:
+    """The fitted model against the answers profile and single signals, on one set."""
+    y = np.array([a["right"] for a in answers])
+    support = answer_scores(model, answers)
+    before = model_for("answers", False)
+    singles = {
+        "answers profile (today's default)": answer_scores(before, answers),
+        "judge yes/no log-odds": np.array([a["judge"]["yes_logit"] for a in answers]),
+        "judge agreement": np.array([a["judge"]["agreement"] for a in answers]),
+        "shorter answer": -np.array([len(a["row"]["answer"].split()) for a in answers]),
+    }
+    out: dict[str, Any] = {
+        KEY: {"auroc": metrics.auroc(y, support), **flag_rates(answers, support, model.threshold)}
+    }
+    out["answers profile (today's default)"] = {
+        "auroc": metrics.auroc(y, singles["answers profile (today's default)"]),
+        **flag_rates(answers, singles["answers profile (today's default)"], before.threshold),
+    }
+    for name in list(singles)[1:]:
+        out[name] = {"auroc": metrics.auroc(y, singles[name])}
+    gold = [
+        halueval.load_rows("qa")[int(a["row"]["id"].split("-")[1])]["right_answer"]
+        if a["row"]["id"].startswith("qa-")
+        else None
+        for a in answers
+    ]
+    known = [(g, a) for g, a in zip(gold, answers, strict=True) if g]
+    if known:
+        out["judge's own answer contains gold"] = float(
+            np.mean([metrics.gold_contained(a["judge"]["own_answer"], g) for g, a in known])
+        )
+        out["assistant's answer contains gold"] = float(
+            np.mean([metrics.gold_contained(a["row"]["answer"], g) for g, a in known])
+        )
+    out["judge seconds (median)"] = float(np.median([a["judge"]["seconds"] for a in answers]))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--train", type=Path, nargs="+", required=True)
+    ap.add_argument("--train-judge", type=Path, required=True)
+    ap.add_argument("--heldout", type=Path)
+    ap.add_argument("--heldout-judge", type=Path)
+    ap.add_argument("--heldout-labels", type=Path, help="hand-checked labels of --heldout")
+    ap.add_argument("--report", type=Path)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--write", action="store_true", help=f"save {KEY} into fusion.json")
+    args = ap.parse_args()
+
+    train = [a for run in args.train for a in with_judge(run, args.train_judge)]
+    cv = {
+        name: cross_validated_auroc(train, feats, args.seed) for name, feats in CANDIDATES.items()
+    }
+    best = max(cv, key=lambda name: cv[name])
+    model = fit_answers(train, CANDIDATES[best], args.seed)
+    y = np.array([a["right"] for a in train])
+    wrong = answer_scores(model, train)[y == 0]
+    above = float(np.quantile(wrong, 1 - SUPPORTED_WRONG)) if len(wrong) else 0.5
+    model = replace(
+        model,
+        meta={
+            **model.meta,
+            "profile": KEY,
+            "base": "answers",
+            "base_feature": "answers_logit",
+            "supported_above": round(max(above, model.threshold), 6),
+            "fitted_on": " ".join(str(r) for r in args.train),
+            "candidates_cv_auroc": {k: round(v, 4) for k, v in cv.items()},
+            "chosen": best,
+        },
+    )
+    report: dict[str, Any] = {
+        "train": {"answers": len(train), "right": int(y.sum()), "cv_auroc": cv, "chosen": best},
+        "model": {"threshold": model.threshold, "supported_above": model.meta["supported_above"]},
+    }
+    print(json.dumps(report, indent=1))
+    if args.heldout and args.heldout_judge:
+        held = with_judge(args.heldout, args.heldout_judge)
+        report["heldout (containment labels)"] = figures(held, model)
+        if args.heldout_labels:
+            report["heldout (hand labels)"] = figures(hand_labels(args.heldout_labels, held), model)
+        print(json.dumps({k: v for k, v in report.items() if k.startswith("heldout")}, indent=1))
+    if args.report:
+        args.report.mkdir(parents=True, exist_ok=True)
+        (args.report / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+    if args.write:
+        models = dict(load_models(FUSION_PATH))
+        models[KEY] = model
+        save_models(models, FUSION_PATH)
+
+
+if __name__ == "__main__":
+    main()
