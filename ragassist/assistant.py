@@ -25,7 +25,7 @@ from .index.indexer import Indexer, IndexReport, write_lock
 from .index.retrieve import Retriever
 from .index.search_index import SearchIndex
 from .index.store import FORMAT_VERSION, Store
-from .types import Answer, Hit
+from .types import Answer, Hit, worst_label
 from .verification.claims import split_claims
 from .verification.policy import apply_policy
 from .verification.verifier import Verifier
@@ -266,8 +266,14 @@ class Assistant:
             offsets.append((at, step.logprob))
             at += len(step.text)
         cfg = self.config.verify
-        verdicts = self.verifier.verify(split_claims(result.text), hits, result.question, offsets)
+        claims = split_claims(result.text)
+        judgement = self.verifier.judge_answer(claims, hits, result.question)
+        verdicts = self.verifier.verify(claims, hits, result.question, offsets, judgement)
         judged = apply_policy(result.text, verdicts, cfg.policy, cfg.abstain_below)
+        if judgement is not None:
+            result.models["answer judge"] = self.verifier.config.answer_judge_model
+            if worst_label(judged.verdicts) == "likely wrong" and judgement.agreement < 0.5:
+                result.alternative = judgement.own_answer  # a second reading, itself unchecked
         result.verdicts = judged.verdicts
         if not result.citations:  # the model cited nothing: point at where the evidence was found
             result.citations = evidence_citations(judged.verdicts, hits)

@@ -143,3 +143,6 @@ class Answer:
     # prompt_tokens, new_tokens, first_token_s, tokens_per_s of the generation (empty: none ran)
     generation: dict[str, float] = field(default_factory=dict)
     image_path: str | None = None
+    # when the answer is likely wrong and the answer judge read the passages otherwise: its
+    # own short answer, shown as a second reading that nothing has checked
+    alternative: str = ""

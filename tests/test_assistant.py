@@ -151,3 +151,30 @@ def test_an_answer_of_a_bare_citation_abstains(tiny: Assistant) -> None:
     answer = tiny.answer("When was the Eiffel Tower completed in Paris?")
     assert answer.abstained and answer.text == ABSTAIN and not answer.citations
     assert "had no text" in answer.reason
+
+
+def test_a_likely_wrong_answer_gets_the_judges_reading(tiny: Assistant) -> None:
+    """The answer judge's signals reach the verdict; when it disagrees, its own answer is offered."""
+    from ragassist.verification.answer_judge import AnswerJudgement
+    from ragassist.verification.fusion import FusionModel
+    from ragassist.verification.verifier import Verifier
+
+    class Disagrees:
+        model_name = "fake-judge"
+
+        def judge(self, question: str, answer: str, evidence: str) -> AnswerJudgement:
+            return AnswerJudgement(-4.0, "In 1889", 0.0, evidence, 0.01)
+
+    fusion = FusionModel(
+        ("judge_yes_logit", "judge_agreement"), (0.0, 0.5), (1.0, 0.5), (1.0, 1.0), 0.0, 0.5
+    )
+    cfg = dataclasses.replace(tiny.config.verify, enabled=True)
+    tiny.config = dataclasses.replace(tiny.config, verify=cfg)
+    tiny.__dict__["verifier"] = Verifier(
+        cfg, embedder=tiny.embedder, fusion=fusion, answer_judge=Disagrees()
+    )
+    answer = tiny.answer("When was the Eiffel Tower completed in Paris?")
+    assert not answer.abstained, answer.reason
+    assert all(v.label == "likely wrong" for v in answer.verdicts)
+    assert all(v.signals["judge_yes_logit"] == -4.0 for v in answer.verdicts)
+    assert answer.alternative == "In 1889"

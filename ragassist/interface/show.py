@@ -61,6 +61,16 @@ def print_verdicts(console: Console, answer: Answer, explain: bool = False) -> N
     for v in answer.verdicts:
         if v.label != "supported" or explain:
             print_claim(console, v, explain)
+    if answer.alternative:
+        console.print(alternative_line(answer))
+
+
+def alternative_line(answer: Answer) -> Text:
+    """The answer judge's own reading, offered when it disagrees with a likely wrong answer."""
+    line = Text("  the second model read the passages as: ", style="yellow")
+    line.append(answer.alternative, style="bold yellow")
+    line.append(" (not checked)", style="dim")
+    return line
 
 
 def print_claim(console: Console, v: Verdict, explain: bool) -> None:
@@ -91,6 +101,7 @@ def answer_dict(answer: Answer) -> dict[str, object]:
         "support": answer.support,
         "verdict": worst_label(answer.verdicts) if answer.verdicts else None,
         "verdict_bands": VERDICT_BANDS,
+        "alternative": answer.alternative,
         "citations": [
             {
                 "number": c.number,

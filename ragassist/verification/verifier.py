@@ -28,7 +28,7 @@ from .policy import AnswerVerdict, apply_policy
 from .signals import content_words, invented_share, is_invented, lexical_signals, looks_english
 
 if TYPE_CHECKING:
-    from .answer_judge import AnswerJudge
+    from .answer_judge import AnswerJudge, AnswerJudgement
 
 log = logging.getLogger(__name__)
 
@@ -157,15 +157,19 @@ class Verifier:
         hits: Sequence[Hit],
         question: str = "",
         token_logprobs: Sequence[tuple[int, float]] | None = None,
+        judgement: AnswerJudgement | None = None,
     ) -> list[Verdict]:
         """A verdict per claim. token_logprobs: (char offset in the answer, logprob) per generated
         token, when the generator recorded them; shown as a signal, not fused (HaluEval has none).
+        judgement: the answer judge's reading, when the caller already asked for it.
         """
         verdicts = []
         relevance = [h.dense_score for h in hits if h.dense_score is not None]
         asked = set(content_words(question))
         known = asked.union(*(content_words(h.chunk.text) for h in hits))
-        whole = self.judge_answer(claims, hits, question)
+        if judgement is None:
+            judgement = self.judge_answer(claims, hits, question)
+        whole = judgement.signals() if judgement else {}
         for claim, (sig, sentence, source) in zip(
             claims, self.signals(claims, hits, question), strict=True
         ):
@@ -198,14 +202,15 @@ class Verifier:
 
     def judge_answer(
         self, claims: Sequence[Claim], hits: Sequence[Hit], question: str
-    ) -> dict[str, float]:
-        """The answer judge's signals for the whole answer (the same for each of its claims).
+    ) -> AnswerJudgement | None:
+        """The answer judge's reading of the whole answer (its signals go to each claim).
 
-        Only an answer to a question, against retrieved passages, is judged this way.
+        Only an answer to a question, against retrieved passages, is judged this way; None when
+        the judge is off, not fitted for this profile, or cannot load.
         """
         judge = self.answer_judge if self.judges_answers else None
         if not (claims and hits and question.strip()) or judge is None:
-            return {}
+            return None
         answer = " ".join(c.text for c in claims)
         evidence = judge_evidence(
             question, answer, hits, self.embedder, self.config.answer_judge_chars
@@ -216,7 +221,7 @@ class Verifier:
             log.warning("the answer judge is unavailable (%s); using the cheap fusion", e)
             self.config = replace(self.config, answer_judge=False)
             self._fusion = None
-            return {}
+            return None
         log.info(
             "answer judge: yes-logit %.2f, its answer %r (agreement %.2f), %.1f s",
             judgement.yes_logit,
@@ -224,7 +229,7 @@ class Verifier:
             judgement.agreement,
             judgement.seconds,
         )
-        return judgement.signals()
+        return judgement
 
     def probability(self, signals: dict[str, float]) -> float:
         """The fused probability of one claim's signals (stacked models add their base's logit)."""
