@@ -10,6 +10,12 @@ gold-answer containment, token F1 and agreement with fp32, so a faster lever tha
 answers shows up.
 
     .venv/bin/python bench/generate.py [--model smollm2-135m] [--reps 3] [--quality 20]
+
+Reads the packaged model (its ready copy and ONNX exports in the data folder; the int4 and fp32
+exports are made there on first use) and, for --quality, HaluEval-QA rows; prints, writes nothing
+else. Time on 2 cores, estimated from the speeds in docs/results.md: one round of every variant
+decodes for about 13 s (SmolLM2) or 30 s (Qwen), so with loading each variant a run takes a few
+minutes a model; the first run also exports (Qwen's int8 export took 24 s and 7 GB of memory).
 """
 
 from __future__ import annotations

