@@ -24,7 +24,7 @@ from .index.embed import Embedder, get_embedder
 from .index.indexer import Indexer, IndexReport, write_lock
 from .index.retrieve import Retriever
 from .index.search_index import SearchIndex
-from .index.store import FORMAT_VERSION, Store
+from .index.store import FORMAT_VERSION, Store, check_manifest
 from .types import Answer, Hit, worst_label
 from .verification.claims import split_claims
 from .verification.policy import apply_policy
@@ -58,7 +58,7 @@ class Assistant:
     @functools.cached_property
     def store(self) -> Store:
         store = Store(self.config.index_dir)
-        self._check_manifest(store)
+        check_manifest(store.meta(), self.manifest(), self.config.index_dir)
         return store
 
     @functools.cached_property
@@ -78,23 +78,6 @@ class Assistant:
             "chunk_tokens": self.config.split.chunk_tokens,
             "overlap_tokens": self.config.split.overlap_tokens,
         }
-
-    def _check_manifest(self, store: Store) -> None:
-        stored = store.meta()
-        if "format_version" not in stored:
-            return  # a new index: the manifest is written with its first commit
-        wanted = self.manifest()
-        diffs = [
-            f"{k}: index has {stored.get(k)!r}, config has {v!r}"
-            for k, v in wanted.items()
-            if stored.get(k) != v
-        ]
-        if diffs:
-            raise IndexStateError(
-                f"the index in {self.config.index_dir} was built with other settings ({'; '.join(diffs)}). "
-                f"Rebuild it with `ragassist index PATH --rebuild --index {self.config.index_dir}`, "
-                "or use another --index folder."
-            )
 
     # indexing -------------------------------------------------------------------
     def index(
@@ -228,8 +211,7 @@ class Assistant:
             result.reason = f"removed citations to passages that do not exist: {checked.invalid}"
         # 8. the model itself says the documents do not hold the answer
         if is_abstention(result.text):
-            result.abstained, result.reason = True, "the model found no answer in the passages"
-            return result
+            return self._abstain(result, "the model found no answer in the passages", None)
         if not has_content(result.text):  # e.g. "[2]" alone: a citation with nothing to cite
             return self._abstain(result, f"the model's answer {result.text!r} had no text", None)
         # 9. a second model checks every claim against the passages; the policy acts on it

@@ -44,7 +44,6 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "answers profile + judge yes/no": ("answers_logit", "judge_yes_logit"),
     "answers profile + agreement": ("answers_logit", "judge_agreement"),
 }
-SUPPORTED_WRONG = 0.10  # share of wrong training answers allowed in the 'supported' band
 
 
 def with_judge(run: Path, cache: Path) -> list[dict[str, Any]]:
@@ -125,8 +124,6 @@ def main() -> None:
     best = max(cv, key=lambda name: cv[name])
     model = fit_answers(train, CANDIDATES[best], args.seed)
     y = np.array([a["right"] for a in train])
-    wrong = answer_scores(model, train)[y == 0]
-    above = float(np.quantile(wrong, 1 - SUPPORTED_WRONG)) if len(wrong) else 0.5
     model = replace(
         model,
         meta={
@@ -134,7 +131,6 @@ def main() -> None:
             "profile": KEY,
             "base": "answers",
             "base_feature": "answers_logit",
-            "supported_above": round(max(above, model.threshold), 6),
             "fitted_on": " ".join(str(r) for r in args.train),
             "candidates_cv_auroc": {k: round(v, 4) for k, v in cv.items()},
             "chosen": best,

@@ -70,6 +70,7 @@ CANDIDATES: dict[str, tuple[str, ...]] = {  # chosen between by cross-validation
     ),
 }
 FLAG_RIGHT = 0.10  # share of right answers the threshold may flag (on --train)
+SUPPORTED_WRONG = 0.10  # share of wrong training answers allowed in the 'supported' band
 
 
 def question_of(row: dict[str, Any], questions: list[str] | None) -> str:
@@ -126,9 +127,12 @@ def fit_answers(answers: list[dict[str, Any]], features: tuple[str, ...], seed: 
     weights = [1.0 / len(a["claims"]) for a in answers for _ in a["claims"]]  # one vote an answer
     model = fit(rows, labels, features, seed=seed, weights=weights)
     scores = answer_scores(model, answers)
-    right = scores[np.array([a["right"] for a in answers]) == 1]
-    threshold = float(np.quantile(right, FLAG_RIGHT)) if len(right) else 0.5
-    return replace(model, threshold=round(threshold, 6))
+    y = np.array([a["right"] for a in answers])
+    threshold = float(np.quantile(scores[y == 1], FLAG_RIGHT)) if (y == 1).any() else 0.5
+    # 'supported' starts where at most SUPPORTED_WRONG of the wrong training answers score
+    above = float(np.quantile(scores[y == 0], 1 - SUPPORTED_WRONG)) if (y == 0).any() else 0.5
+    meta = {**model.meta, "supported_above": round(max(above, threshold), 6)}
+    return replace(model, threshold=round(threshold, 6), meta=meta)
 
 
 def cross_validated_auroc(

@@ -1,7 +1,8 @@
 """The architecture, as rules on the package's imports (read with `ast`, nothing is imported).
 
 1. No import cycles: no module reaches itself through the modules it imports, counting imports
-   made inside functions; only `if TYPE_CHECKING:` imports are left out, since they never run.
+   made inside functions and modules named in strings (loaded with importlib); only
+   `if TYPE_CHECKING:` imports are left out, since they never run.
 2. Wings in flow order: a module imports only the base (config, types, errors), its own wing,
    and wings earlier in FLOW. A stage never imports the assistant or the interface; only the
    interface sits on top of everything.
@@ -62,6 +63,8 @@ def import_graph(package: Path = PACKAGE) -> dict[str, set[str]]:
                 targets = [stem] + [f"{stem}.{a.name}" for a in node.names]
             elif isinstance(node, ast.Import):
                 targets = [a.name for a in node.names]
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                targets = [node.value]  # a module loaded by name (importlib.import_module)
             for t in targets:
                 if t in files and t != mod and not mod.startswith(t + "."):
                     graph[mod].add(t)

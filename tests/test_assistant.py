@@ -76,7 +76,7 @@ def handbook(tmp_path_factory, embedder) -> Assistant:
     config = Config(
         index_dir=tmp_path_factory.mktemp("handbook") / "idx",
         generate=GenerateConfig(model="qwen2.5-0.5b", max_new_tokens=64),
-        verify=VerifyConfig(judge=False),
+        verify=VerifyConfig(judge=False, answer_judge=False),  # the 1.5B: tests/verification
     )
     assistant = Assistant(config, embedder=embedder)
     assistant.index([CORPUS])

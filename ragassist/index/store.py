@@ -2,7 +2,7 @@
 
 SQLite is the single source of truth. Every change commits in one transaction, so a
 process killed at any point leaves the last committed state; the FAISS and BM25 files
-are derived from it and rebuilt when they are missing, stale or corrupt (see index.py).
+are derived from it and rebuilt when they are missing, stale or corrupt (see search_index.py).
 """
 
 from __future__ import annotations
@@ -188,3 +188,21 @@ class Store:
 
 def _text_hash(text: str) -> str:
     return content_hash(text)
+
+
+def check_manifest(stored: dict[str, object], wanted: dict[str, object], folder: Path) -> None:
+    """Refuse an index built with other settings (embedder, chunking, format), saying how to
+    rebuild it; a new index (no manifest yet) passes and gets one with its first commit."""
+    if "format_version" not in stored:
+        return
+    diffs = [
+        f"{k}: index has {stored.get(k)!r}, config has {v!r}"
+        for k, v in wanted.items()
+        if stored.get(k) != v
+    ]
+    if diffs:
+        raise IndexStateError(
+            f"the index in {folder} was built with other settings ({'; '.join(diffs)}). "
+            f"Rebuild it with `ragassist index PATH --rebuild --index {folder}`, "
+            "or use another --index folder."
+        )

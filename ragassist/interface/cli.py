@@ -18,8 +18,8 @@ err = Console(stderr=True, highlight=False)
 
 # Subsystems that add their own subcommands: module path -> attribute `register(subparsers)`.
 PLUGINS = [
-    "ragassist.image.cli",
-    "ragassist.evaluation.cli",
+    "ragassist.interface.draw_cli",
+    "ragassist.interface.eval_cli",
     "ragassist.interface.answer_cli",
     "ragassist.interface.chat_cli",
 ]

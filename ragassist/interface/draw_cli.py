@@ -1,4 +1,4 @@
-"""The `draw` and `train-image` subcommands; the lead's cli.py calls register(subparsers)."""
+"""The `draw` and `train-image` subcommands; interface/cli.py calls register(subparsers)."""
 
 from __future__ import annotations
 
@@ -72,8 +72,8 @@ def _check_draw_args(args: argparse.Namespace) -> None:
 
 def draw_command(args: argparse.Namespace) -> int:
     """Draw, save the grid, print each image's verdict (and the images, in a colour terminal)."""
-    from .api import draw
-    from .render import half_blocks, supports_truecolor
+    from ..image.api import draw
+    from ..image.render import half_blocks, supports_truecolor
 
     _check_draw_args(args)
     start = time.perf_counter()
@@ -116,7 +116,7 @@ def train_command(args: argparse.Namespace) -> int:
     """Train the image models for one data set into --out (the shipped folder by default)."""
     import torch
 
-    from .train import default_config, train_all
+    from ..image.train import default_config, train_all
 
     torch.set_num_threads(args.threads)
     if args.minutes <= 0:
@@ -127,7 +127,7 @@ def train_command(args: argparse.Namespace) -> int:
     cfg = default_config(args.data, seed=args.seed, minutes=args.minutes)
     timings = train_all(cfg, out)
     if args.gan:
-        from .gan import GANTrainConfig, train_gan
+        from ..image.gan import GANTrainConfig, train_gan
 
         timings["gan"] = train_gan(GANTrainConfig(data=args.data, seed=args.seed), out)
     total = sum(timings.values())

@@ -1,4 +1,4 @@
-"""`ragassist eval`: run an evaluation suite, or compare two runs. The lead's cli.py calls register()."""
+"""`ragassist eval`: run an evaluation suite, or compare two runs. interface/cli.py calls register()."""
 
 from __future__ import annotations
 
@@ -54,16 +54,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_command(args: argparse.Namespace) -> int:
     """Carry out `ragassist eval ...`; user errors are raised as RagassistError."""
-    from . import report
-    from .run import run
-    from .runner import RunOptions
+    from ..evaluation import report
+    from ..evaluation.run import run
+    from ..evaluation.runner import RunOptions
 
     if args.compare:
         a, b = args.compare
         print(report.format_comparison(report.compare(a, b), str(a), str(b)))
         return 0
     if not args.suite:
-        from .suites import get_suite
+        from ..evaluation.suites import get_suite
 
         get_suite("")  # raises, listing the suites
         raise InputError("name a suite")  # pragma: no cover - get_suite("") always raises
