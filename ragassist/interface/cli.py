@@ -22,6 +22,7 @@ PLUGINS = [
     "ragassist.evaluation.cli",
     "ragassist.interface.answer_cli",
     "ragassist.interface.chat_cli",
+    "ragassist.interface.serve_cli",
 ]
 
 
