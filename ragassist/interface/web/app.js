@@ -85,6 +85,18 @@ function withCitations(text, byNumber) {
   return out;
 }
 
+// Where a claim sits in the answer: claims are split without their [n] citations, so the
+// words are matched with any citations and spacing between them.
+function findClaim(answer, claim) {
+  const escape = (w) => w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const cites = "(?:\\s*\\[\\d+\\])*";
+  const body = claim.trim().replace(/[.!?]$/, "");
+  const end = claim.trim().slice(body.length);
+  const pattern = body.split(/\s+/).map(escape).join(`${cites}\\s+`) + cites + escape(end);
+  const m = new RegExp(pattern).exec(answer);
+  return m ? { at: m.index, end: m.index + m[0].length } : null;
+}
+
 let tipCount = 0;
 function flagMark(text, claim, byNumber) {
   const id = `tip-${++tipCount}`;
@@ -107,14 +119,14 @@ function renderAnswer(box, r, question) {
     if (r.reason) text.append(el("span", { class: "dim", text: ` (${r.reason})` }));
   } else {
     const flagged = r.claims.filter((c) => c.flagged)
-      .map((c) => ({ c, at: r.answer.indexOf(c.claim) })).filter((f) => f.at >= 0)
-      .sort((a, b) => a.at - b.at);
+      .map((c) => ({ c, found: findClaim(r.answer, c.claim) })).filter((f) => f.found)
+      .sort((a, b) => a.found.at - b.found.at);
     let last = 0;
-    for (const { c, at } of flagged) {
-      if (at < last) continue;
-      text.append(...withCitations(r.answer.slice(last, at), byNumber));
-      text.append(flagMark(c.claim, c, byNumber));
-      last = at + c.claim.length;
+    for (const { c, found } of flagged) {
+      if (found.at < last) continue;
+      text.append(...withCitations(r.answer.slice(last, found.at), byNumber));
+      text.append(flagMark(r.answer.slice(found.at, found.end), c, byNumber));
+      last = found.end;
     }
     text.append(...withCitations(r.answer.slice(last), byNumber));
   }
@@ -191,6 +203,7 @@ async function upload(files) {
   status.textContent = `uploading ${files.length} file(s)…`;
   const res = await fetch("/v1/documents", { method: "POST", headers: authHeaders(), body: form });
   if (!res.ok) { status.textContent = `refused: ${await errorText(res)}`; return; }
+  $("files").value = "";
   let job = await res.json();
   while (job.state === "queued" || job.state === "indexing") {
     status.textContent = `indexing ${job.files.join(", ")}… (${job.state})`;
