@@ -71,6 +71,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             log_level="warning" if not args.verbose else "info",
             access_log=bool(args.verbose),
             timeout_graceful_shutdown=5,
+            # a client that waits out a Retry-After reuses its connection: keep it open that long
+            timeout_keep_alive=30,
         )
     )
     url = f"http://{args.host}:{args.port}"
