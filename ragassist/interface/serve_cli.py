@@ -96,6 +96,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     threading.Thread(target=load, name="ragassist-load", daemon=True).start()
     try:
         server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it shut down on: a normal stop
+        err.print("stopped")
     finally:
         engine.shutdown()
     return 1 if engine.status == "failed" else 0
