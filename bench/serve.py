@@ -55,6 +55,7 @@ class Tally:
     refused: int = 0
     errors: list[str] = field(default_factory=list)
     searches: list[float] = field(default_factory=list)
+    stages: dict[str, list[float]] = field(default_factory=dict)  # answer timings by stage
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -100,6 +101,9 @@ async def user(n: int, client: httpx.AsyncClient, deadline: float, tally: Tally)
             continue
         if r.status_code == 200:
             tally.latencies.append(time.monotonic() - began)
+            if r.headers["content-type"].startswith("application/json"):  # not streamed
+                for stage, s in r.json()["ragassist"]["timings"].items():
+                    tally.stages.setdefault(stage, []).append(s)
         elif r.status_code == 429:
             tally.refused += 1
             wait = float(r.headers.get("Retry-After", "1"))
@@ -210,6 +214,9 @@ def main() -> int:
         print(
             f"answer latency: p50 {pct(lat, 50):.2f} s, p95 {pct(lat, 95):.2f} s, max {max(lat):.2f} s"
         )
+    if tally.stages:
+        stages = ", ".join(f"{k} {statistics.median(v):.2f} s" for k, v in tally.stages.items())
+        print(f"median stage times of non-streamed answers: {stages}")
     print(f"429 (queue full, designed): {tally.refused}")
     print(f"errors: {len(tally.errors)}")
     for e in tally.errors[:5]:

@@ -36,6 +36,7 @@ from .testing import ScriptedGenerator, tiny_enabled
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+SLICE = 8  # texts embedded per turn of the shared embedder's lock
 
 
 class SharedEmbedder:
@@ -50,8 +51,16 @@ class SharedEmbedder:
         self._lock = threading.Lock()
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
-        with self._lock:
-            return self.inner.embed(texts)
+        """Embed in slices of SLICE texts, taking the lock per slice: a search's one query then
+        waits for one slice of a verification's many evidence windows, not for all of them."""
+        if len(texts) <= SLICE:
+            with self._lock:
+                return self.inner.embed(texts)
+        parts = []
+        for i in range(0, len(texts), SLICE):
+            with self._lock:
+                parts.append(self.inner.embed(texts[i : i + SLICE]))
+        return np.concatenate(parts)
 
     @functools.cached_property
     def tokenizer(self) -> Any:
