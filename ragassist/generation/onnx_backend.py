@@ -30,6 +30,11 @@ from .decoding import DecodingLoop, Trace, reusable_prefix
 
 log = logging.getLogger(__name__)
 
+# Prompt tokens evaluated per call. onnxruntime-genai holds the GIL for a whole call: a
+# 1,441-token prompt in one call froze every other thread of the process for its 30 s prefill
+# (a server's event loop and searches included); in chunks they run between chunks.
+PREFILL_CHUNK = 128
+
 INSTALL = "pip install 'onnxruntime-genai==0.18.0' 'onnx==1.23.2' 'onnx-ir==1.1.0'"
 PRECISIONS = {"float32": "fp32", "int8": "int8", "int4": "int4"}  # generate.dtype -> builder's
 ONNX_FORMAT = 1  # bump when the export's options change
@@ -266,7 +271,9 @@ class OnnxGenerator(DecodingLoop):
         elif keep < len(self._seq):
             self._gen.rewind_to(keep)
         self.last_trace.cached_tokens = keep
-        self._gen.append_tokens(ids[keep:])
+        rest = ids[keep:]
+        for i in range(0, len(rest), PREFILL_CHUNK):  # the GIL is free between chunks
+            self._gen.append_tokens(rest[i : i + PREFILL_CHUNK])
         self._seq = list(ids)
         return self._logits()
 

@@ -22,6 +22,7 @@ PLUGINS = [
     "ragassist.interface.eval_cli",
     "ragassist.interface.answer_cli",
     "ragassist.interface.chat_cli",
+    "ragassist.interface.serve_cli",
 ]
 
 
