@@ -81,6 +81,16 @@ def figures(answers: list[dict[str, Any]], model: Any) -> dict[str, Any]:
     out: dict[str, Any] = {
         KEY: {"auroc": metrics.auroc(y, support), **flag_rates(answers, support, model.threshold)}
     }
+    # a cascade: the judge only where the cheap profile does not already call the answer
+    # supported (its own training band), the cheap verdict elsewhere
+    cheap = singles["answers profile (today's default)"]
+    judged = cheap < float(before.meta.get("supported_above", 0.5))
+    cascade = np.where(judged, support, 1.0)
+    out["cascade (judge only below the cheap 'supported' band)"] = {
+        "auroc": metrics.auroc(y, cascade),
+        **flag_rates(answers, cascade, model.threshold),
+        "share judged": float(judged.mean()),
+    }
     out["answers profile (today's default)"] = {
         "auroc": metrics.auroc(y, singles["answers profile (today's default)"]),
         **flag_rates(answers, singles["answers profile (today's default)"], before.threshold),
@@ -101,6 +111,25 @@ def figures(answers: list[dict[str, Any]], model: Any) -> dict[str, Any]:
         out["assistant's answer contains gold"] = float(
             np.mean([metrics.gold_contained(a["row"]["answer"], g) for g, a in known])
         )
+    if known:
+        # the assistant's rule for Answer.alternative: a likely wrong answer the judge read otherwise
+        swap = [
+            (s < model.threshold) and a["judge"]["agreement"] < 0.5 and a["judge"]["own_answer"]
+            for s, a in zip(support, answers, strict=True)
+        ]
+        final = [
+            (a["judge"]["own_answer"] if sw else a["row"]["answer"], g)
+            for sw, (g, a) in zip(swap, known, strict=True)
+            if g
+        ]
+        out["judge's answer instead of a likely wrong draft: contains gold"] = float(
+            np.mean([metrics.gold_contained(text, g) for text, g in final])
+        )
+        out["... answers replaced"] = int(sum(bool(s) for s in swap))
+        out["... median words, final / draft"] = [
+            float(np.median([len(text.split()) for text, _ in final])),
+            float(np.median([len(a["row"]["answer"].split()) for _, a in known])),
+        ]
     out["judge seconds (median)"] = float(np.median([a["judge"]["seconds"] for a in answers]))
     return out
 

@@ -32,6 +32,9 @@ def _config(args: argparse.Namespace) -> Config:
         )
     if getattr(args, "judge", False):
         config = dataclasses.replace(config, verify=dataclasses.replace(config.verify, judge=True))
+    if getattr(args, "fast", False):  # the cheap fusion only: no answer judge
+        verify = dataclasses.replace(config.verify, answer_judge=False)
+        config = dataclasses.replace(config, verify=verify)
     if getattr(args, "profile", None):
         config = dataclasses.replace(
             config, verify=dataclasses.replace(config.verify, profile=args.profile)
@@ -130,6 +133,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--judge", action="store_true", help="also ask the LM judge (slower, a little sharper)"
+    )
+    p.add_argument(
+        "--fast",
+        action="store_true",
+        help="verify without the 1.5B answer judge (about half the time; misses more wrong answers)",
     )
     p.add_argument("--explain", action="store_true", help="show every verifier signal per claim")
     p.set_defaults(func=cmd_ask)
