@@ -123,5 +123,7 @@ def real_server(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[
     ready copy and ONNX export the other real-model tests use)."""
     root = tmp_path_factory.mktemp("real-server")
     Assistant(Config(index_dir=root / "index"), embedder=embedder).index([HANDBOOK])
+    # the 1.5B answer judge has its own tests (tests/verification/test_answer_judge.py)
+    (root / "ragassist.toml").write_text("[verify]\nanswer_judge = false\n")
     with running_server(root / "index", root, {}, ("--model", "qwen2.5-0.5b")) as server:
         yield server
