@@ -95,3 +95,109 @@ def test_claim_splitter_is_linear_on_long_runs(answer: str) -> None:
     claims = split_claims(answer)
     assert time.perf_counter() - began < 5
     assert all(0 <= c.start < c.end <= len(answer) for c in claims)
+
+
+# --- files a user hands over -------------------------------------------------------------
+ROW = '{"context": "c", "answer": "a", "question": "q", "source": "s.md"'
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"\x80", r"line 1 is not UTF-8 text \(bad byte 0x80"),  # test_*_reader: UnicodeDecodeError
+        (b"[" * 100_000 + b"]" * 100_000, "line 1 is nested too deeply"),  # RecursionError
+        (
+            b"1" * 5000,
+            "line 1 is not valid JSON: Exceeds the limit",
+        ),  # ValueError, not JSONDecodeError
+    ],
+)
+def test_jsonl_lines_that_are_not_json_rows_name_their_line(
+    tmp_path: Path, data: bytes, message: str
+) -> None:
+    from ragassist.errors import InputError
+    from ragassist.evaluation.detection import read_verify_file
+    from ragassist.evaluation.rag_corpus import read_questions
+
+    path = tmp_path / "rows.jsonl"
+    path.write_bytes(data)
+    for reader in (read_verify_file, read_questions):
+        with pytest.raises(InputError, match=message):
+            reader(path)
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (ROW + ', "label": []}', "label given as \\[\\]"),  # TypeError: unhashable type
+        (ROW + ', "label": {"a": 1}}', "label given as"),
+    ],
+)
+def test_verify_file_label_of_the_wrong_type(tmp_path: Path, row: str, message: str) -> None:
+    from ragassist.errors import InputError
+    from ragassist.evaluation.detection import read_verify_file
+
+    path = tmp_path / "rows.jsonl"
+    path.write_text(row + "\n")
+    with pytest.raises(InputError, match=f"rows.jsonl line 1: {message}"):
+        read_verify_file(path)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        ROW + ', "answers": 1}',  # TypeError: 'int' object is not iterable
+        ROW + ', "answers": [1], "answerable": false}',  # kept a non-string answer
+        '{"question": "q", "answers": [], "answerable": false, "source": 5}',  # a non-string source
+    ],
+)
+def test_rag_corpus_fields_of_the_wrong_type(tmp_path: Path, row: str) -> None:
+    from ragassist.errors import InputError
+    from ragassist.evaluation.rag_corpus import read_questions
+
+    path = tmp_path / "questions.jsonl"
+    path.write_text(row + "\n")
+    with pytest.raises(
+        InputError, match=r"questions.jsonl line 1: field '(answers|source)' must be"
+    ):
+        read_questions(path)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        (b"\x80", "is not valid TOML"),  # UnicodeDecodeError from tomllib
+        (
+            b"[chat]\nhistory_turns = []",
+            r"chat.history_turns given as \[\] must be int",
+        ),  # TypeError
+        (b"index_dir = false", "index_dir given as False must be a path"),  # TypeError in Path()
+        (
+            b"chat = []",
+            r"chat given as \[\] must be a \[chat\] table",
+        ),  # a list kept as the section
+        (b"[embed]\nmodel = false", "embed.model given as False must be str"),  # kept, failed later
+        (b"[embed]\nbatch_size = true", "embed.batch_size given as True must be int"),  # read as 1
+        (b"[retrieve]\nk = 0", "retrieve.k given as 0 must be between"),  # the file was not named
+    ],
+)
+def test_config_files_with_wrong_types_name_the_file_and_key(
+    tmp_path: Path, toml: bytes, message: str
+) -> None:
+    from ragassist.config import Config
+    from ragassist.errors import ConfigError
+
+    path = tmp_path / "ragassist.toml"
+    path.write_bytes(toml)
+    with pytest.raises(ConfigError, match=message) as caught:
+        Config.load(path)
+    assert str(path) in str(caught.value)
+
+
+def test_config_accepts_an_int_for_a_float_and_a_list_for_stop(tmp_path: Path) -> None:
+    from ragassist.config import Config
+
+    path = tmp_path / "ragassist.toml"
+    path.write_bytes(b'[index]\nmax_file_mb = 5\n[generate]\nstop = ["END"]\n')
+    config = Config.load(path)
+    assert config.index.max_file_mb == 5 and config.generate.stop == ("END",)
