@@ -71,7 +71,7 @@ def test_splitter_any_unicode(within, text: str) -> None:
         check_split(Splitter(SplitConfig(chunk_tokens=16, overlap_tokens=4)), text)
 
 
-@settings(max_examples=10, deadline=timedelta(seconds=20))
+@settings(max_examples=max(5, settings.default.max_examples // 4), deadline=timedelta(seconds=20))
 @given(long_lines())
 def test_splitter_long_lines(within, text: str) -> None:
     with within():
@@ -87,7 +87,7 @@ def test_splitter_real_tokenizer(within, text: str) -> None:
         )
 
 
-@settings(max_examples=5, deadline=timedelta(seconds=20))
+@settings(max_examples=max(3, settings.default.max_examples // 8), deadline=timedelta(seconds=20))
 @given(long_lines())
 def test_splitter_real_tokenizer_long_lines(within, text: str) -> None:
     minilm_tokenizer()
