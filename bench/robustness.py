@@ -85,12 +85,14 @@ def run_index(
     command = ["/usr/bin/time", "-v", sys.executable, "-m", "ragassist.interface.cli", "index",
                str(target), "--index", str(idx), "--config", str(config)]  # fmt: skip
     began = time.perf_counter()
+    sigint_at = None
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=ENV, start_new_session=True)  # fmt: skip
     if interrupt_at is not None:  # Ctrl-C once that many files are committed
         while proc.poll() is None and committed(idx) < interrupt_at:
             time.sleep(0.2)
         if proc.poll() is None:
+            sigint_at = committed(idx)
             os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's group
     out, err = proc.communicate()
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
@@ -103,6 +105,7 @@ def run_index(
         "interrupted": "interrupted" in err,
         "summary": summary.group(0)[:300] if summary else err.strip().splitlines()[-3:],
         "files_committed": committed(idx),
+        "sigint_at_files": sigint_at,
     }
 
 

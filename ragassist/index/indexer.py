@@ -105,7 +105,8 @@ class Indexer:
         report = IndexReport()
         existing = self.store.files()
         pending: list[tuple[Source, bytes, bool]] = []  # (source, data, is_new)
-        for source in sources:
+        # reading and hashing 100,000 files takes a while before anything is indexed: shown too
+        for source in tqdm(sources, unit="file", desc="checking", disable=not progress):
             try:
                 data = source.read()
             except LoadError as e:

