@@ -121,9 +121,11 @@ class KeywordIndex:
 
     def build(self, ids: np.ndarray, texts: list[str]) -> None:
         self.ids = ids
-        self.bm25 = _bm25s().BM25() if len(texts) else None
+        tokens = _tokenize(texts) if len(texts) else []
+        # no word in any chunk (files of punctuation only): bm25s fails on an empty vocabulary
+        self.bm25 = _bm25s().BM25() if any(tokens) else None
         if self.bm25 is not None:
-            self.bm25.index(_tokenize(texts), show_progress=False)
+            self.bm25.index(tokens, show_progress=False)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(id, BM25 score) of the k best-matching chunks with a positive score."""

@@ -211,3 +211,26 @@ def test_config_accepts_an_int_for_a_float_and_a_list_for_stop(tmp_path: Path) -
     path.write_bytes(b'[index]\nmax_file_mb = 5\n[generate]\nstop = ["END"]\n')
     config = Config.load(path)
     assert config.index.max_file_mb == 5 and config.generate.stop == ("END",)
+
+
+@pytest.mark.parametrize("text", ["00" + "\t\x85" * 500_000, "0" * 1_000_000])
+def test_pieces_counted_as_almost_no_tokens_do_not_grow_chunks_without_end(text: str) -> None:
+    # test_splitter_long_lines / _real_tokenizer_long_lines (long run): Hang after 30 s; tabs and
+    # U+0085 count as no words, and a 1 MB run of digits is one [UNK] token
+    for tokenizer in (None, minilm_tokenizer()):
+        began = time.perf_counter()
+        chunks = Splitter(SplitConfig(), tokenizer).split(Document("x.txt", text, "t", "h"))
+        assert time.perf_counter() - began < 20 and chunks
+        assert max(len(c.text) for c in chunks) <= 200 * 16
+
+
+def test_a_file_of_punctuation_only_is_indexed_and_searchable(tmp_path: Path) -> None:
+    # test_index_hostile_folders (default run): a file ':' made bm25s raise ValueError
+    # (max() arg is an empty sequence) on every rebuild, so no search worked any more
+    from ragassist import Assistant, Config
+    from ragassist.index.embed import HashEmbedder
+
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / ":.txt").write_text(":")
+    a = Assistant(Config(index_dir=tmp_path / "idx"), embedder=HashEmbedder(64))
+    assert len(a.index([tmp_path / "docs"]).added) == 1 and a.search(":")
