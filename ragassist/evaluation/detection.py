@@ -100,6 +100,10 @@ def score_answer(scorer: AnswerScorer, answer: str, context: str, question: str)
 
 def parse_label(value: Any, where: str) -> int:
     """A label meaning 'hallucinated' (1/true/yes) or 'supported' (0/false/no)."""
+    if not isinstance(value, str | int | float | None):  # a list or an object: unhashable
+        raise InputError(
+            f"{where}: label given as {value!r} must be 1/true/yes/hallucinated or 0/false/no/supported"
+        )
     key = value.strip().lower() if isinstance(value, str) else value
     if key in _TRUE:
         return 1

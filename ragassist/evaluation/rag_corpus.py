@@ -40,10 +40,14 @@ def read_questions(path: Path) -> list[dict[str, Any]]:
         answers = data.get("answers", [])
         if isinstance(answers, str):
             answers = [answers]
-        if answerable and (not answers or not all(isinstance(a, str) for a in answers)):
+        if not isinstance(answers, list) or not all(isinstance(a, str) for a in answers):
+            raise InputError(f"{where}: field 'answers' must be a list of strings")
+        if answerable and not answers:
             raise InputError(f"{where} is missing the field 'answers' (a list of strings)")
         if answerable and not isinstance(data.get("source"), str):
             raise InputError(f"{where} is missing the field 'source' (the document's path)")
+        if not isinstance(data.get("source", ""), str | None):
+            raise InputError(f"{where}: field 'source' must be a string (the document's path)")
         out.append(
             {
                 "id": f"line-{number}",

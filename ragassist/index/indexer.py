@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import functools
 import logging
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -49,15 +50,33 @@ class IndexReport:
 
 @contextmanager
 def write_lock(folder: Path) -> Iterator[None]:
-    """One writer per index folder at a time; a second one is told who holds it."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as f:
+    """One writer per index folder at a time; a second one is told which process holds it.
+
+    The holder writes its pid into the lock file; the file is opened without truncating it,
+    so a process that fails to get the lock can still read the holder's pid.
+    """
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        f = open(folder / ".lock", "a+")  # noqa: SIM115 - closed below, after the lock is released
+    except OSError as e:
+        raise IndexStateError(
+            f"cannot write the index in {folder} ({e.strerror}); make the folder writable, "
+            "or index into another folder with --index"
+        ) from e
+    with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as e:
+            f.seek(0)
+            holder = f.read().strip() or "unknown"
             raise IndexStateError(
-                f"another ragassist process is writing the index in {folder}; wait for it to finish"
+                f"the index in {folder} is busy: process {holder} is writing it. Wait for it "
+                "to finish (searching it meanwhile is fine), then run this again."
             ) from e
+        f.seek(0)
+        f.truncate()
+        f.write(str(os.getpid()))
+        f.flush()
         yield
 
 
@@ -86,7 +105,8 @@ class Indexer:
         report = IndexReport()
         existing = self.store.files()
         pending: list[tuple[Source, bytes, bool]] = []  # (source, data, is_new)
-        for source in sources:
+        # reading and hashing 100,000 files takes a while before anything is indexed: shown too
+        for source in tqdm(sources, unit="file", desc="checking", disable=not progress):
             try:
                 data = source.read()
             except LoadError as e:

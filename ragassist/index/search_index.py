@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,10 @@ import numpy as np
 from .store import Store
 
 log = logging.getLogger(__name__)
+
+TMP_MARK = ".tmp-"  # dense-3.faiss.tmp-x1y2: a file being written by one process
+TMP_MAX_AGE_S = 600  # a temporary file older than this was left by a killed process
+_DERIVED = re.compile(r"(?:dense-(\d+)\.faiss|keyword-(\d+))(\.tmp-.*)?")
 
 
 def _bm25s() -> Any:
@@ -85,12 +91,18 @@ class DenseIndex:
         return out
 
     def save(self, path: Path) -> None:
+        """Write under a name of this process's own, then rename into place (atomic)."""
         import faiss
 
-        tmp = path.with_name(path.name + ".tmp")
-        faiss.write_index(self.index, str(tmp))
-        _fsync_file(tmp)
-        os.replace(tmp, path)
+        fd, name = tempfile.mkstemp(prefix=path.name + TMP_MARK, dir=path.parent)
+        os.close(fd)
+        tmp = Path(name)
+        try:
+            faiss.write_index(self.index, str(tmp))
+            _fsync_file(tmp)
+            os.replace(tmp, path)
+        finally:
+            tmp.unlink(missing_ok=True)
 
     def load(self, path: Path) -> None:
         import faiss
@@ -109,9 +121,11 @@ class KeywordIndex:
 
     def build(self, ids: np.ndarray, texts: list[str]) -> None:
         self.ids = ids
-        self.bm25 = _bm25s().BM25() if len(texts) else None
+        tokens = _tokenize(texts) if len(texts) else []
+        # no word in any chunk (files of punctuation only): bm25s fails on an empty vocabulary
+        self.bm25 = _bm25s().BM25() if any(tokens) else None
         if self.bm25 is not None:
-            self.bm25.index(_tokenize(texts), show_progress=False)
+            self.bm25.index(tokens, show_progress=False)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(id, BM25 score) of the k best-matching chunks with a positive score."""
@@ -127,15 +141,19 @@ class KeywordIndex:
         return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]
 
     def save(self, folder: Path) -> None:
-        tmp = Path(tempfile.mkdtemp(prefix=folder.name + ".", dir=folder.parent))
-        if self.bm25 is not None:
-            self.bm25.save(str(tmp), show_progress=False)
-        np.save(tmp / "ids.npy", self.ids)
-        for f in tmp.iterdir():
-            _fsync_file(f)
-        if folder.exists():
-            shutil.rmtree(folder)
-        os.replace(tmp, folder)
+        """Write into a folder of this process's own, then rename it into place."""
+        tmp = Path(tempfile.mkdtemp(prefix=folder.name + TMP_MARK, dir=folder.parent))
+        try:
+            if self.bm25 is not None:
+                self.bm25.save(str(tmp), show_progress=False)
+            np.save(tmp / "ids.npy", self.ids)
+            for f in tmp.iterdir():
+                _fsync_file(f)
+            if folder.exists():
+                shutil.rmtree(folder)
+            os.replace(tmp, folder)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def load(self, folder: Path) -> None:
         self.ids = np.load(folder / "ids.npy", allow_pickle=False)
@@ -168,27 +186,55 @@ class SearchIndex:
         except Exception as e:  # missing, stale or corrupt: SQLite holds the truth
             if dense_path.exists() or keyword_path.exists():
                 log.warning("rebuilding search files of generation %d (%s)", generation, e)
-            self.rebuild(generation)
+            generation = self.rebuild()
         self.generation = generation
-        self._remove_other_generations(generation)
+        self._remove_older_generations(generation)
 
-    def rebuild(self, generation: int) -> None:
-        """Build both indexes from SQLite and save them under this generation's names."""
-        dense_path, keyword_path = self._paths(generation)
-        ids, vectors = self.store.all_vectors(self.dense.dim)
+    def rebuild(self) -> int:
+        """Build both indexes from one committed state of SQLite; return its generation.
+
+        The files are saved for the next process when the folder can be written; when it
+        cannot (read-only, disk full, or another process replaced them meanwhile) the indexes
+        are used from memory and the store, which holds the truth, is untouched.
+        """
+        with self.store.snapshot():  # vectors and texts of the same commit
+            generation = self.store.generation
+            ids, vectors = self.store.all_vectors(self.dense.dim)
+            text_ids, texts = self.store.all_texts()
         self.dense.build(ids, vectors)
-        text_ids, texts = self.store.all_texts()
         self.keyword.build(text_ids, texts)
-        self.dense.save(dense_path)
-        self.keyword.save(keyword_path)
+        if self.store.read_only:
+            return generation
+        dense_path, keyword_path = self._paths(generation)
+        try:
+            self.dense.save(dense_path)
+            self.keyword.save(keyword_path)
+        except (OSError, RuntimeError) as e:  # faiss reports a failed write as RuntimeError
+            log.warning(
+                "could not save the search files in %s (%s); searching from memory, "
+                "they are rebuilt from the database on the next open",
+                self.store.folder,
+                e,
+            )
+        return generation
 
-    def _remove_other_generations(self, keep: int) -> None:
-        for path in self.store.folder.glob("dense-*"):
-            if path.name != f"dense-{keep}.faiss":
-                path.unlink(missing_ok=True)
-        for path in self.store.folder.glob("keyword-*"):
-            if path.name != f"keyword-{keep}":
-                shutil.rmtree(path, ignore_errors=True) if path.is_dir() else path.unlink()
+    def _remove_older_generations(self, keep: int) -> None:
+        """Files of older generations, and temporary files a killed process left behind.
+
+        A newer generation's files belong to a process that saw a later commit: kept.
+        """
+        if self.store.read_only:
+            return
+        for path in self.store.folder.iterdir():
+            m = _DERIVED.fullmatch(path.name)
+            if not m or int(m.group(1) or m.group(2)) >= keep:
+                continue
+            try:
+                if m.group(3) and time.time() - path.stat().st_mtime < TMP_MAX_AGE_S:
+                    continue  # being written right now by another process
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+            except OSError:  # another process removed it first, or it cannot be removed
+                continue
 
 
 def _fsync_file(path: Path) -> None:

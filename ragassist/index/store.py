@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator, Sequence
@@ -60,12 +61,22 @@ class Store:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.path = folder / DB_NAME
-        folder.mkdir(parents=True, exist_ok=True)
+        self.read_only = False
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None)
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self.db.execute("PRAGMA journal_mode = WAL")
-            self.db.executescript(_SCHEMA)
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise IndexStateError(
+                f"cannot create the index folder {folder} ({e.strerror}); "
+                "pass a writable folder with --index"
+            ) from e
+        try:
+            if self.path.exists() and not os.access(folder, os.W_OK):
+                self._open_read_only()
+            else:
+                self.db = sqlite3.connect(self.path, isolation_level=None)
+                self.db.execute("PRAGMA foreign_keys = ON")
+                self.db.execute("PRAGMA journal_mode = WAL")
+                self.db.executescript(_SCHEMA)
             self.db.execute("PRAGMA quick_check").fetchone()
         except sqlite3.DatabaseError as e:
             raise IndexStateError(
@@ -73,19 +84,59 @@ class Store:
                 f"Delete the folder {folder} or run `ragassist index PATH --rebuild --index {folder}`."
             ) from e
 
+    def _open_read_only(self) -> None:
+        """A folder we cannot write (a read-only mount or permissions): search it as it is.
+
+        SQLite cannot create the WAL's shared-memory file there, so the database is opened
+        immutable: a change made meanwhile through another, writable path is not seen.
+        """
+        log.info("the index folder %s is read-only; opening it for reading only", self.folder)
+        uri = f"{self.path.resolve().as_uri()}?mode=ro&immutable=1"
+        self.db = sqlite3.connect(uri, uri=True, isolation_level=None)
+        self.read_only = True
+
     def close(self) -> None:
         self.db.close()
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (or by SQLite after a crash)."""
-        self.db.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE ... COMMIT, rolled back on any error (or by SQLite after a crash).
+
+        A write that fails (disk full, read-only folder) is an IndexStateError; the database
+        keeps its last committed state.
+        """
+        if self.read_only:
+            raise IndexStateError(
+                f"the index folder {self.folder} is read-only, so it can be searched but not "
+                "written; make it writable, or index into another folder with --index"
+            )
         try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                if self.db.in_transaction:  # SQLite may have rolled back already (disk full)
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
+            raise IndexStateError(
+                f"could not write the index in {self.folder} ({e}); it keeps its last committed "
+                "state. Free some disk space (or fix the folder's permissions) and run the same "
+                "command again: it resumes where it stopped."
+            ) from e
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see one committed state, even while another process commits (WAL)."""
+        self.db.execute("BEGIN")
+        try:
+            self.db.execute("SELECT 1 FROM meta LIMIT 1").fetchall()  # the snapshot starts here
+            yield
+        finally:
+            self.db.execute("COMMIT")
 
     # manifest -----------------------------------------------------------------
     def meta(self) -> dict[str, object]:

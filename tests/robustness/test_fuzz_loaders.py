@@ -1,0 +1,144 @@
+"""Fuzzing the loaders: random and mutated bytes named .txt/.md/.html/.pdf.
+
+Property: every input ends in a Document with some text, or in a LoadError naming the file;
+never another exception, never a hang.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ragassist.documents.load import load_document
+from ragassist.errors import LoadError
+
+SUFFIXES = [".txt", ".md", ".html", ".pdf"]
+SEEDS = {
+    ".txt": "Plain text about otters.\n\nSecond paragraph, with ünïcödé and 漢字.\n".encode(),
+    ".md": b"# Title\n\nIntro text.\n\n## Part *one*\n\nMore text ###\n\n###### deep\nend\n",
+    ".html": (
+        b"<!doctype html><html><head><title>T</title><style>p{}</style></head><body>"
+        b"<h1>Head</h1><p>Para <b>bold</b> &amp; <i>it</i></p><script>x()</script>"
+        b"<table><tr><td>cell</td></tr></table><h2>Sub</h2><p>more</p></body></html>"
+    ),
+}
+
+
+@functools.cache
+def seed_pdf(pages: int = 3) -> bytes:
+    """A small real PDF (reportlab), with an xref table to break."""
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf)
+    c.setTitle("Seed PDF")
+    for n in range(pages):
+        c.drawString(72, 720, f"Page {n + 1} says something about otters.")
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def check(path: Path, data: bytes) -> None:
+    """The property: a Document with text, or a LoadError that names the file."""
+    try:
+        doc = load_document(path, data)
+    except LoadError as e:
+        assert str(path) in str(e) and e.reason
+        return
+    assert doc.text.strip() and isinstance(doc.title, str)
+    assert all(0 <= s.start <= len(doc.text) for s in doc.sections)
+
+
+@st.composite
+def mutated(draw: st.DrawFn, seed: bytes) -> bytes:
+    """The seed with a few random edits: flips, inserts, deletes, duplicates, a truncation."""
+    data = bytearray(seed)
+    for _ in range(draw(st.integers(1, 6))):
+        op = draw(st.sampled_from(["flip", "insert", "delete", "dup", "truncate"]))
+        at = draw(st.integers(0, max(len(data) - 1, 0)))
+        if op == "flip" and data:
+            data[at] ^= draw(st.integers(1, 255))
+        elif op == "insert":
+            data[at:at] = draw(st.binary(min_size=1, max_size=64))
+        elif op == "delete":
+            del data[at : at + draw(st.integers(1, 64))]
+        elif op == "dup":
+            data[at:at] = data[at : at + draw(st.integers(1, 256))]
+        elif op == "truncate":
+            del data[at:]
+    return bytes(data)
+
+
+@st.composite
+def broken_xref(draw: st.DrawFn) -> bytes:
+    """A real PDF whose cross-reference table, trailer or startxref is damaged."""
+    data = seed_pdf(draw(st.integers(1, 4)))
+    kind = draw(st.sampled_from(["offsets", "startxref", "no-xref", "count", "trailer"]))
+    if kind == "offsets":  # every 10-digit offset replaced by a random one
+        return re.sub(
+            rb"\d{10}", lambda m: b"%010d" % draw(st.integers(0, 10**10 - 1)), data, count=8
+        )
+    if kind == "startxref":
+        return re.sub(rb"startxref\s+\d+", b"startxref\n%d" % draw(st.integers(0, 10**9)), data)
+    if kind == "no-xref":
+        return data[: data.rfind(b"xref")] + data[data.rfind(b"trailer") :]
+    if kind == "count":
+        return re.sub(rb"xref\s+0 \d+", b"xref\n0 %d" % draw(st.integers(0, 10**7)), data)
+    return data.replace(b"/Root", draw(st.sampled_from([b"/Roox", b"/Root 999 0 R /X"])))
+
+
+@st.composite
+def nested_html(draw: st.DrawFn) -> bytes:
+    """Deeply nested, often unclosed, HTML, sometimes cut short."""
+    depth = draw(st.integers(1, 20_000))
+    tag = draw(st.sampled_from(["div", "b", "table", "h1", "p", "script", "a", "ul><li"]))
+    closed = draw(st.booleans())
+    html = f"<{tag}>" * depth + draw(st.text(max_size=50)) + (f"</{tag}>" * depth if closed else "")
+    data = html.encode("utf-8", "surrogatepass")
+    return data[: draw(st.integers(0, len(data)))] if draw(st.booleans()) else data
+
+
+# Magic prefixes the loaders branch on (byte-order marks, PDF and HTML openings), as a fuzzer's
+# dictionary: random bytes alone almost never start with them.
+MAGIC = [b"", b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf", b"%PDF-1.4\n", b"<html><h1>", b"# "]
+
+
+@given(
+    suffix=st.sampled_from(SUFFIXES),
+    prefix=st.sampled_from(MAGIC),
+    data=st.binary(max_size=4096),
+)
+def test_random_bytes(within, suffix: str, prefix: bytes, data: bytes) -> None:
+    with within():
+        check(Path(f"/fuzz/random{suffix}"), prefix + data)
+
+
+@given(st.sampled_from(sorted(SEEDS)).flatmap(lambda s: st.tuples(st.just(s), mutated(SEEDS[s]))))
+def test_mutated_text_files(within, case: tuple[str, bytes]) -> None:
+    suffix, data = case
+    with within():
+        check(Path(f"/fuzz/mutated{suffix}"), data)
+
+
+@given(st.deferred(lambda: mutated(seed_pdf())))
+def test_mutated_pdf(within, data: bytes) -> None:
+    with within():
+        check(Path("/fuzz/mutated.pdf"), data)
+
+
+@given(broken_xref())
+def test_pdf_with_broken_xref(within, data: bytes) -> None:
+    with within():
+        check(Path("/fuzz/xref.pdf"), data)
+
+
+@given(nested_html(), st.sampled_from([".html", ".htm", ".md"]))
+def test_deeply_nested_html(within, data: bytes, suffix: str) -> None:
+    with within():
+        check(Path(f"/fuzz/nested{suffix}"), data)
