@@ -136,7 +136,14 @@ def test_own_answers_use_the_answer_profile(tiny: Assistant) -> None:
     """The assistant scores its own answers with verify.answer_profile, other answers with profile."""
     cfg = tiny.config.verify
     assert tiny.verifier.config.profile == cfg.answer_profile
+    # with the answer judge on (the default), the profile's answer-judge fit when it ships one
+    assert tiny.verifier.fusion is model_for(f"{cfg.answer_profile}+answer-judge", False)
+    assert tiny.verifier.judges_answers
+    fast = dataclasses.replace(cfg, answer_judge=False)
+    tiny.config = dataclasses.replace(tiny.config, verify=fast)
+    tiny.__dict__.pop("verifier")
     assert tiny.verifier.fusion is model_for(cfg.answer_profile, False)
+    assert not tiny.verifier.judges_answers
 
 
 def test_an_answer_of_a_bare_citation_abstains(tiny: Assistant) -> None:

@@ -12,8 +12,9 @@ from ..errors import InputError
 
 log = logging.getLogger(__name__)
 
-# The same folder as checkpoint.WEIGHTS_DIR, named here so that `ragassist --help` need not import torch.
-WEIGHTS_DIR = Path(__file__).parent / "weights"
+# The same folder as image/checkpoint.WEIGHTS_DIR, found without importing it (and torch) so that
+# `ragassist --help` stays fast.
+WEIGHTS_DIR = Path(__file__).resolve().parents[1] / "image" / "weights"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -82,6 +82,7 @@ class Engine:
                 embed=dataclasses.replace(config.embed, model="hash-64"),
                 retrieve=dataclasses.replace(config.retrieve, min_relevance=0.0),
                 generate=dataclasses.replace(config.generate, context_tokens=TINY_WINDOW),
+                verify=dataclasses.replace(config.verify, answer_judge=False),  # no 1.5B here
             )
         self.config = config
         self.generate_pool = ThreadPoolExecutor(1, thread_name_prefix="ragassist-generate")
@@ -166,7 +167,9 @@ class Engine:
 
     def _warm_verifier(self) -> None:
         if self.config.verify.enabled and self.answerer is not None:
-            _ = self.answerer.verifier.fusion
+            verifier = self.answerer.verifier
+            if verifier.judges_answers and verifier.answer_judge is not None:
+                _ = verifier.answer_judge.loop.model  # the 1.5B loads now, not at a question
 
     def generator_for(self, name: str) -> DecodingLoop:
         """The loaded generator for a model name, loading another packaged one on demand.
