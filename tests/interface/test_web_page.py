@@ -76,7 +76,7 @@ def test_ask_stream_cite_flag_and_upload(
     assert len(marks) == 2  # the verifier flags both claims with the hashing embedder
     answer = marks[1]
     assert "compresses an input" in item.text
-    assert "may not be supported" in item.text  # the verdict line
+    assert "⚠ likely wrong (2 of 2 claims" in item.text  # the verdict line, as `ask` prints it
     assert "Moon" in answer.text  # the invented claim is the one marked
 
     # the flag's support and evidence show on focus (keyboard) as on hover

@@ -104,7 +104,7 @@ function flagMark(text, claim, byNumber) {
     ? `Closest evidence: “${claim.evidence.slice(0, 240)}” (${basename(claim.evidence_source || "")})`
     : "No evidence found in the passages.";
   const tip = el("span", { class: "tip", id, role: "tooltip",
-    text: `May not be supported: support ${claim.probability.toFixed(2)}. ${evidence}` });
+    text: `${claim.verdict || "likely wrong"}: support ${claim.probability.toFixed(2)}. ${evidence}` });
   return el("mark", { class: "flag", tabindex: "0", "aria-describedby": id },
     ...withCitations(text, byNumber), tip);
 }
@@ -118,7 +118,7 @@ function renderAnswer(box, r, question) {
     text.append(`${r.answer}`);
     if (r.reason) text.append(el("span", { class: "dim", text: ` (${r.reason})` }));
   } else {
-    const flagged = r.claims.filter((c) => c.flagged)
+    const flagged = r.claims.filter((c) => c.flagged || c.verdict === "not sure")
       .map((c) => ({ c, found: findClaim(r.answer, c.claim) })).filter((f) => f.found)
       .sort((a, b) => a.found.at - b.found.at);
     let last = 0;
@@ -133,11 +133,17 @@ function renderAnswer(box, r, question) {
   const parts = [text];
   if (r.image) parts.push(el("img", { class: "answer-image", src: r.image, alt: `image drawn for: ${question}` }));
   if (!r.abstained && r.claims.length) {
-    const bad = r.claims.filter((c) => c.flagged).length;
-    const support = r.support == null ? "" : ` (support ${r.support.toFixed(2)})`;
-    parts.push(el("p", { class: `verdict ${bad ? "bad" : "ok"}`, text: bad
-      ? `⚠ ${bad} of ${r.claims.length} claims may not be supported by the documents${support}`
-      : `✓ all ${r.claims.length} claims supported by the documents${support}` }));
+    // the answer's band is its weakest claim's, as `ragassist ask` prints it
+    const band = r.verdict || (r.claims.some((c) => c.flagged) ? "likely wrong" : "supported");
+    const mark = { supported: "✓", "not sure": "?", "likely wrong": "⚠" }[band] || "?";
+    const n = r.claims.filter((c) => (c.verdict || band) === band).length;
+    const support = r.support == null ? "" : `, support ${r.support.toFixed(2)}`;
+    const counts = r.claims.length > 1 ? `${n} of ${r.claims.length} claims` : "1 claim";
+    parts.push(el("p", { class: `verdict ${band === "supported" ? "ok" : "bad"}`,
+      text: `${mark} ${band} (${counts}${support})` }));
+    if (r.verdict_bands) parts.push(el("p", { class: "dim", text: r.verdict_bands }));
+    if (r.alternative) parts.push(el("p", { class: "verdict bad",
+      text: `the second model read the passages as: ${r.alternative} (not checked)` }));
   }
   if (r.citations.length) {
     const inferred = r.citations.every((c) => c.inferred);
