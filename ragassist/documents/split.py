@@ -20,8 +20,8 @@ _HEADING_ONLY = re.compile(r"#{1,6} [^\n]*")
 SEPARATORS = ["\n#{1,6} ", "\n\n", "\n", r"(?<=[.!?])\s+", " ", ""]
 
 
-# Text whose pieces count as almost no tokens (runs of tabs and U+0085, one 1 MB "word" that the
-# tokenizer reads as a single [UNK]) was merged into ever longer chunks: a hang. Counting at least
+# Text whose pieces count as almost no tokens (runs of tabs, U+0085 or zero-width non-joiners, a 1 MB "word" the
+# tokenizer reads as one [UNK]) was merged into ever longer chunks: a hang. Counting at least
 # one token per this many characters caps a chunk at chunk_tokens * 16 characters; real text
 # averages 4-6 characters a token, so its chunks do not change.
 MAX_CHARS_PER_TOKEN = 16
@@ -35,19 +35,26 @@ def token_counter(tokenizer: Any | None) -> Callable[[str], int]:
     line took 110 s. Counts of short pieces are cached, so the same few characters cost once.
     """
     if tokenizer is None:
-        return lambda text: max(len(text.split()), -(-len(text) // MAX_CHARS_PER_TOKEN))
+        return lambda text: max(len(text.split()), _floor(text))
 
     @functools.lru_cache(maxsize=65536)
     def short(text: str) -> int:
-        return len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+        tokens = len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
+        return max(tokens, _floor(text))
 
     def count(text: str) -> int:
         if len(text) <= SHORT_CACHED:
             return short(text)
         tokens = len(tokenizer.encode(text, add_special_tokens=False, verbose=False))
-        return max(tokens, -(-len(text) // MAX_CHARS_PER_TOKEN))
+        return max(tokens, _floor(text))
 
     return count
+
+
+def _floor(text: str) -> int:
+    """At least one token per MAX_CHARS_PER_TOKEN characters, spaces and newlines aside (the
+    separators of ordinary text keep their exact count, so its chunks do not change)."""
+    return -(-len(text.strip(" \n")) // MAX_CHARS_PER_TOKEN)
 
 
 class Splitter:

@@ -213,10 +213,10 @@ def test_config_accepts_an_int_for_a_float_and_a_list_for_stop(tmp_path: Path) -
     assert config.index.max_file_mb == 5 and config.generate.stop == ("END",)
 
 
-@pytest.mark.parametrize("text", ["00" + "\t\x85" * 500_000, "0" * 1_000_000])
+@pytest.mark.parametrize("text", ["00" + "\t\x85" * 500_000, "0" * 1_000_000, "\u200c" * 1_000_000])
 def test_pieces_counted_as_almost_no_tokens_do_not_grow_chunks_without_end(text: str) -> None:
     # test_splitter_long_lines / _real_tokenizer_long_lines (long run): Hang after 30 s; tabs and
-    # U+0085 count as no words, and a 1 MB run of digits is one [UNK] token
+    # U+0085 count as no words, a 1 MB run of digits is one [UNK] token, U+200C no token at all
     for tokenizer in (None, minilm_tokenizer()):
         began = time.perf_counter()
         chunks = Splitter(SplitConfig(), tokenizer).split(Document("x.txt", text, "t", "h"))
