@@ -83,9 +83,8 @@ class RetrieveConfig:
     mode: SearchMode = "hybrid"  # dense, keyword or hybrid (reciprocal-rank fusion)
     rrf_k: int = 60  # the constant of reciprocal-rank fusion (Cormack et al. 2009)
     candidates: int = 50  # hits taken from each retriever before fusion
-    min_relevance: float = (
-        0.30  # abstain without generating when the best passage's cosine is below this
-    )
+    # abstain without generating when the best passage's cosine is below this
+    min_relevance: float = 0.30
 
     def __post_init__(self) -> None:
         _check_choice("retrieve.mode", self.mode, SearchMode)
@@ -153,26 +152,17 @@ class VerifyConfig:
     judge_model: str = "qwen2.5-0.5b"  # the judge LM: a ragassist.generation.models name; skipped when it is the generator
     judge_dtype: GenerateDtype = "bfloat16"  # bfloat16 is faster on CPUs with AVX512-BF16
     judge_tokens: int = 1536  # evidence tokens the judge reads (the best windows come first)
-    threshold: float = (
-        -1.0
-    )  # flag claims below this probability; -1 uses the threshold fitted on training rows
-    abstain_below: float = (
-        0.3  # policy abstain: refuse the answer when its probability is below this
-    )
-    flag_invented: bool = (
-        True  # also flag a claim whose every new word (beyond the question's) is in no passage
-    )
+    threshold: float = -1.0  # flag below this probability; -1: the one fitted on training rows
+    abstain_below: float = 0.3  # policy abstain: refuse the answer below this probability
+    # also flag a claim whose every new word (beyond the question's) is in no passage
+    flag_invented: bool = True
     window_chars: int = 1000  # evidence is cut into windows of about this many characters
     top_windows: int = 4  # windows per claim that the signals are computed on
     threads: int = 0  # torch intra-op threads for the judge; 0 leaves torch's default
     answer_judge: bool = True  # the assistant's own answers: a larger second model reads question, evidence and answer
     answer_judge_model: str = "qwen2.5-1.5b"  # never the generator's own model (skipped then)
-    answer_judge_backend: GenerateBackend = (
-        "onnxruntime"  # onnxruntime int8 is ~4x PyTorch bf16 here
-    )
-    answer_judge_chars: int = (
-        900  # evidence the answer judge reads: the windows closest to question + answer
-    )
+    answer_judge_backend: GenerateBackend = "onnxruntime"  # int8: ~4x PyTorch bf16 here
+    answer_judge_chars: int = 900  # evidence it reads: the windows closest to question + answer
 
     def __post_init__(self) -> None:
         _check_choice("verify.policy", self.policy, VerifyPolicy)
