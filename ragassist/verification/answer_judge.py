@@ -27,6 +27,7 @@ from ..generation.decoding import DecodingLoop
 from ..index.embed import Embedder
 from ..types import Hit
 from .evidence import build_pool, select
+from .judge import chat_frame, yes_no_ids
 from .signals import normalize
 
 log = logging.getLogger(__name__)
@@ -105,35 +106,19 @@ class AnswerJudge:
         """Greedy decoding on the configured backend; loads (and exports once) on first use."""
         return make_generator(replace(self.config, temperature=0.0, repetition_penalty=1.0))
 
-    @property
-    def model_name(self) -> str:
-        return self.config.model
-
     @functools.cached_property
     def _yes_no(self) -> tuple[list[int], list[int]]:
-        tok = self.loop.tokenizer
-        yes = {tok.encode(w, add_special_tokens=False)[0] for w in ("Yes", " Yes", "yes")}
-        no = {tok.encode(w, add_special_tokens=False)[0] for w in ("No", " No", "no")}
-        return sorted(yes), sorted(no)
+        return yes_no_ids(self.loop.tokenizer)
 
     def _ids(self, text: str) -> list[int]:
         return list(self.loop.tokenizer.encode(text, add_special_tokens=False))
-
-    def _template(self) -> tuple[str, str]:
-        """The chat template around one user message: (before it, after it)."""
-        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\x00"}]
-        text = self.loop.tokenizer.apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=True
-        )
-        head, _, tail = text.partition("\x00")
-        return head, tail
 
     def judge(self, question: str, answer: str, evidence: str) -> AnswerJudgement:
         """Both questions about one answer; the shared prefix is evaluated once."""
         import torch
 
         start = time.perf_counter()
-        head, tail = self._template()
+        head, tail = chat_frame(self.loop.tokenizer, SYSTEM)
         prefix = f"{head}Passage:\n{evidence.strip()}\n\nQuestion: {question.strip()}\n\n"
         check = ASK_CHECK.format(answer=answer.strip()[:600]) + tail
         ids = self._ids(prefix + check)

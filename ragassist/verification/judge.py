@@ -23,6 +23,21 @@ QUESTION = "Is the proposed answer correct and supported by the context? Answer 
 JUDGE_SIGNALS = ("judge_logit", "lm_logprob", "lm_min_logprob", "lm_pmi")
 
 
+def yes_no_ids(tok: Any) -> tuple[list[int], list[int]]:
+    """The token ids that begin "Yes" and "No" answers (with and without a space, any case)."""
+    yes = {tok.encode(w, add_special_tokens=False)[0] for w in ("Yes", " Yes", "yes")}
+    no = {tok.encode(w, add_special_tokens=False)[0] for w in ("No", " No", "no")}
+    return sorted(yes), sorted(no)
+
+
+def chat_frame(tok: Any, system: str) -> tuple[str, str]:
+    """The chat template around one user message: (text before it, text after it)."""
+    messages = [{"role": "system", "content": system}, {"role": "user", "content": "\x00"}]
+    text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    head, _, tail = text.partition("\x00")
+    return head, tail
+
+
 class LMJudge:
     """Yes/No judgement and context likelihood of claims from a packaged causal LM."""
 
@@ -43,16 +58,10 @@ class LMJudge:
 
     @functools.cached_property
     def _yes_no(self) -> tuple[list[int], list[int]]:
-        tok = self._lm[0]
-        yes = {tok.encode(w, add_special_tokens=False)[0] for w in ("Yes", " Yes", "yes")}
-        no = {tok.encode(w, add_special_tokens=False)[0] for w in ("No", " No", "no")}
-        return sorted(yes), sorted(no)
+        return yes_no_ids(self._lm[0])
 
     def _chat(self, user_prefix: str) -> tuple[str, str]:
-        tok = self._lm[0]
-        messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": "\x00"}]
-        text = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
-        head, _, tail = text.partition("\x00")
+        head, tail = chat_frame(self._lm[0], SYSTEM)
         return head + user_prefix, tail
 
     def _ids(self, text: str) -> list[int]:
