@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import logging
 import shutil
@@ -25,9 +24,11 @@ from .index.indexer import Indexer, IndexReport, write_lock
 from .index.retrieve import Retriever
 from .index.search_index import SearchIndex
 from .index.store import FORMAT_VERSION, Store, check_manifest
-from .types import Answer, Hit, worst_label
+from .types import Answer, Claim, Hit, worst_label
+from .verification.answer_judge import AnswerJudgement
 from .verification.claims import split_claims
 from .verification.policy import apply_policy
+from .verification.reading import decide
 from .verification.verifier import Verifier
 
 log = logging.getLogger(__name__)
@@ -209,64 +210,75 @@ class Assistant:
         result.text, result.citations = checked.text, checked.citations
         if checked.invalid:
             result.reason = f"removed citations to passages that do not exist: {checked.invalid}"
-        # 8. the model itself says the documents do not hold the answer
-        if is_abstention(result.text):
-            return self._abstain(result, "the model found no answer in the passages", None)
-        if not has_content(result.text):  # e.g. "[2]" alone: a citation with nothing to cite
+        # 8. the model says the documents do not hold the answer, or wrote no text
+        declined = is_abstention(result.text)
+        if not declined and not has_content(result.text):  # e.g. "[2]" alone
             return self._abstain(result, f"the model's answer {result.text!r} had no text", None)
-        # 9. a second model checks every claim against the passages; the policy acts on it
+        # 9. a second model checks every claim (or the decline) against the passages
         if self.config.verify.enabled:
-            self._verify(result, prompt.hits, gen.last_trace)
+            self._verify(result, prompt.hits, gen.last_trace, declined)
             lap("verify")
+        elif declined:
+            self._abstain(result, "the model found no answer in the passages", None)
         return result
 
     @functools.cached_property
     def verifier(self) -> Verifier:
-        """The second model must not be the generator: the LM judge is skipped when they match.
+        """The second model, never the generator; own answers use `verify.answer_profile`."""
+        return Verifier.for_answers(self.config.verify, self.config.generate.model, self.embedder)
 
-        Own answers are scored with `verify.answer_profile`, fitted on the assistant's answers.
-        """
-        cfg = dataclasses.replace(self.config.verify, profile=self.config.verify.answer_profile)
-        if cfg.judge and cfg.judge_model == self.config.generate.model:
-            log.warning(
-                "verify.judge_model %s is the generator; using the judge-free fusion",
-                cfg.judge_model,
-            )
-            cfg = dataclasses.replace(cfg, judge=False)
-        if cfg.answer_judge and cfg.answer_judge_model == self.config.generate.model:
-            log.warning(
-                "verify.answer_judge_model %s is the generator; answers are not judged by it",
-                cfg.answer_judge_model,
-            )
-            cfg = dataclasses.replace(cfg, answer_judge=False)
-        return Verifier(cfg, embedder=self.embedder)
-
-    def _verify(self, result: Answer, hits: list[Hit], trace: Trace) -> None:
-        """Score each claim, then flag, drop (strict) or refuse (abstain) as the policy says."""
-        offsets, at = [], 0
-        for step in trace.steps:  # where each generated token starts in the answer text
-            offsets.append((at, step.logprob))
-            at += len(step.text)
-        cfg = self.config.verify
-        claims = split_claims(result.text)
-        judgement = self.verifier.judge_answer(claims, hits, result.question)
-        verdicts = self.verifier.verify(claims, hits, result.question, offsets, judgement)
-        judged = apply_policy(result.text, verdicts, cfg.policy, cfg.abstain_below)
+    def _verify(self, result: Answer, hits: list[Hit], trace: Trace, declined: bool) -> None:
+        """Score each claim; the answer judge may decline or answer with its own reading; then
+        flag, drop (strict) or refuse (abstain) as the policy says."""
+        cfg, verifier = self.config.verify, self.verifier
+        claims = [Claim(ABSTAIN)] if declined else split_claims(result.text)
+        judgement = verifier.judge_answer(claims, hits, result.question)
+        judge_name = f"the answer judge ({cfg.answer_judge_model})"
         if judgement is not None:
-            result.models["answer judge"] = self.verifier.config.answer_judge_model
-            if worst_label(judged.verdicts) == "likely wrong" and judgement.agreement < 0.5:
-                result.alternative = judgement.own_answer  # a second reading, itself unchecked
+            result.models["answer judge"] = cfg.answer_judge_model
+            result.judge = judgement.signals() | {"own_answer": judgement.own_answer}
+        if declined:
+            decision = decide(judgement, None, verifier.holds_below, judge_name)
+            if decision.action == "replace":
+                return self._replace(result, judgement, hits, decision.reason)
+            reason = "; ".join(
+                r for r in ("the model found no answer in the passages", decision.reason) if r
+            )
+            self._abstain(result, reason, None)
+            return
+        verdicts = verifier.verify(claims, hits, result.question, trace.offsets(), judgement)
+        judged = apply_policy(result.text, verdicts, cfg.policy, cfg.abstain_below)
         result.verdicts = judged.verdicts
         if not result.citations:  # the model cited nothing: point at where the evidence was found
             result.citations = evidence_citations(judged.verdicts, hits)
         result.support = judged.probability if verdicts else None
-        if self.verifier.judge is not None:
+        if verifier.judge is not None:
             result.models["judge"] = cfg.judge_model
         reason = "; ".join(r for r in (result.reason, judged.reason, judged.note) if r)
         if judged.abstained:
             self._abstain(result, reason, None)
-        else:
-            result.text, result.reason = judged.text, reason
+            return
+        result.text, result.reason = judged.text, reason
+        decision = decide(judgement, worst_label(judged.verdicts), verifier.holds_below, judge_name)
+        if decision.action == "decline":
+            result.draft, result.draft_support = result.text, result.support
+            self._abstain(result, decision.reason, None)
+        elif decision.action == "replace":
+            self._replace(result, judgement, hits, decision.reason)
+
+    def _replace(
+        self, result: Answer, judgement: AnswerJudgement, hits: list[Hit], reason: str
+    ) -> None:
+        """Show the answer judge's reading instead of the draft, which is kept beside it."""
+        result.draft, result.draft_support = result.text, result.support
+        verdict = self.verifier.reading_verdict(judgement.own_answer, hits, result.question)
+        result.text, result.verdicts, result.support = (
+            verdict.claim.text,
+            [verdict],
+            verdict.probability,
+        )
+        result.citations = evidence_citations([verdict], hits)
+        result.reason = "; ".join(r for r in (result.reason, reason) if r)
 
     def _abstain(
         self, result: Answer, reason: str, on_token: Callable[[str], None] | None

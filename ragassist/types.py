@@ -143,6 +143,7 @@ class Answer:
     # prompt_tokens, new_tokens, first_token_s, tokens_per_s of the generation (empty: none ran)
     generation: dict[str, float] = field(default_factory=dict)
     image_path: str | None = None
-    # when the answer is likely wrong and the answer judge read the passages otherwise: its
-    # own short answer, shown as a second reading that nothing has checked
-    alternative: str = ""
+    # when the answer judge replaced the generator's answer (or declined it): that answer, its support
+    draft: str = ""
+    draft_support: float | None = None
+    judge: dict[str, float | str] = field(default_factory=dict)  # answer judge: signals, reading

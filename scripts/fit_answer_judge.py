@@ -31,10 +31,19 @@ from fit_answer_verifier import (
 )
 
 from ragassist.evaluation import halueval, metrics
+from ragassist.verification.answer_judge import answer_tokens
 from ragassist.verification.fusion import FUSION_PATH, load_models, model_for, save_models
+from ragassist.verification.reading import AGREE_BELOW
 
 KEY = "answers+answer-judge"
+HOLDS_ANSWERABLE = 0.05  # share of answerable training questions the "holds" rule may decline
 CANDIDATES: dict[str, tuple[str, ...]] = {
+    "answers profile + judge yes/no + agreement + holds": (
+        "answers_logit",
+        "judge_yes_logit",
+        "judge_agreement",
+        "judge_holds_logit",
+    ),
     "answers profile + judge yes/no + agreement": (
         "answers_logit",
         "judge_yes_logit",
@@ -63,8 +72,85 @@ def with_judge(run: Path, cache: Path) -> list[dict[str, Any]]:
             sig["answers_logit"] = answers.logit(sig)
             sig["judge_yes_logit"] = j["yes_logit"]
             sig["judge_agreement"] = j["agreement"]
+            sig["judge_holds_logit"] = j.get("holds_logit", 0.0)
         out.append({**a, "judge": j})
     return out
+
+
+def declined_rows(run: Path, cache: Path) -> list[dict[str, Any]]:
+    """The judge's rows for the questions the generator declined in a run (judge_answers --declined)."""
+    rows = {json.loads(x)["id"]: json.loads(x) for x in (run / "results.jsonl").open()}
+    out = []
+    for line in cache.read_text(encoding="utf-8").splitlines():
+        j = json.loads(line)
+        if j.get("declined") and Path(j["run"]).resolve() == run.resolve():
+            out.append({"row": rows[j["id"]], "judge": j})
+    return out
+
+
+def gold_of(question: str) -> str | None:
+    """A HaluEval-QA question's gold answer (None for questions not from HaluEval-QA)."""
+    if not hasattr(gold_of, "table"):
+        gold_of.table = {r["question"].strip(): r["right_answer"] for r in halueval.load_rows("qa")}  # type: ignore[attr-defined]
+    return gold_of.table.get(question.strip())  # type: ignore[attr-defined]
+
+
+def reading_rule(
+    answered: list[dict[str, Any]], declined: list[dict[str, Any]], model: Any, holds_below: float
+) -> dict[str, Any]:
+    """The assistant's keep / replace / decline rule (verification/reading.py) replayed on rows:
+    what the user would see, and how often the shown reading contains the gold answer."""
+    support = answer_scores(model, answered) if answered else np.array([])
+    shown, replaced_right = [], []
+    for a, s in zip(answered + declined, list(support) + [None] * len(declined), strict=True):
+        j, row = a["judge"], a["row"]
+        gold = gold_of(row["question"]) if row["answerable"] else None
+        has_reading = bool(answer_tokens(j["own_answer"]))
+        if j.get("holds_logit", 0.0) < holds_below or (s is None and not has_reading):
+            shown.append((row, None))
+        elif has_reading and (s is None or (s < model.threshold and j["agreement"] < AGREE_BELOW)):
+            right = bool(gold) and metrics.gold_contained(j["own_answer"], gold)
+            replaced_right.append(right)
+            shown.append((row, j["own_answer"]))
+        else:
+            shown.append((row, row["answer"]))
+    answerable = [(r, t) for r, t in shown if r["answerable"]]
+    unanswerable = [(r, t) for r, t in shown if not r["answerable"]]
+    golds = [gold_of(r["question"]) for r, _ in answerable]
+    return {
+        "questions judged (answerable, unanswerable)": [len(answerable), len(unanswerable)],
+        "answerable declined": float(np.mean([t is None for _, t in answerable])),
+        "unanswerable declined": float(np.mean([t is None for _, t in unanswerable]))
+        if unanswerable
+        else None,
+        "answerable: shown answer contains gold": float(
+            np.mean(
+                [
+                    bool(g) and t is not None and metrics.gold_contained(t, g)
+                    for (_, t), g in zip(answerable, golds, strict=True)
+                ]
+            )
+        ),
+        "answerable: draft contains gold": float(
+            np.mean([bool(r["gold_contained"]) for r, _ in answerable])
+        ),
+        "readings shown": len(replaced_right),
+        "readings right": int(sum(replaced_right)),
+    }
+
+
+def fit_rule(
+    answered: list[dict[str, Any]], declined: list[dict[str, Any]], model: Any
+) -> dict[str, float]:
+    """holds_below: the HOLDS_ANSWERABLE quantile of the answerable questions' "holds" log-odds;
+    reading_right: the share of shown readings that were right (add-one smoothed)."""
+    holds = [
+        a["judge"].get("holds_logit", 0.0) for a in answered + declined if a["row"]["answerable"]
+    ]
+    holds_below = float(np.quantile(holds, HOLDS_ANSWERABLE))
+    rule = reading_rule(answered, declined, model, holds_below)
+    reading_right = (rule["readings right"] + 1) / (rule["readings shown"] + 2)
+    return {"holds_below": round(holds_below, 4), "reading_right": round(reading_right, 4)}
 
 
 def figures(answers: list[dict[str, Any]], model: Any) -> dict[str, Any]:
@@ -165,9 +251,19 @@ def main() -> None:
             "chosen": best,
         },
     )
+    declined = [d for run in args.train for d in declined_rows(run, args.train_judge)]
+    rule = fit_rule(train, declined, model)
+    model = replace(model, meta={**model.meta, **rule})
     report: dict[str, Any] = {
         "train": {"answers": len(train), "right": int(y.sum()), "cv_auroc": cv, "chosen": best},
-        "model": {"threshold": model.threshold, "supported_above": model.meta["supported_above"]},
+        "model": {
+            "threshold": model.threshold,
+            "supported_above": model.meta["supported_above"],
+            **rule,
+        },
+        "train (the keep / replace / decline rule, in sample)": reading_rule(
+            train, declined, model, rule["holds_below"]
+        ),
     }
     print(json.dumps(report, indent=1))
     if args.heldout and args.heldout_judge:

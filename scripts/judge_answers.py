@@ -1,12 +1,13 @@
 """Ask the answer judge (Qwen2.5-Coder-1.5B) about every answer of HaluEval-QA RAG runs; cache it.
 
-    python scripts/judge_answers.py RUN_FOLDER... --out judge.jsonl [--limit N]
+    python scripts/judge_answers.py RUN_FOLDER... --out judge.jsonl [--limit N] [--declined]
 
 Reads each run's results.jsonl (answers from `ragassist eval rag-halueval` or `rag-corpus` over a
 HaluEval-QA corpus written by scripts/halueval_questions.py), rebuilds the top-5 retrieved
 passages from the HaluEval rows their file names carry, and writes one row per answered question
-to --out: the judge's yes/no log-odds, its own short answer, their agreement, and what it read.
-Resumable: rows already in --out are skipped. About 3-6 s an answer on 2 cores (PyTorch bf16);
+to --out: the judge's two yes/no log-odds (answers correctly? passage holds the answer?), its
+own short answer, their agreement, and what it read. Resumable: rows already in --out are
+skipped. About 7-8 s an answer on 2 quiet cores (onnxruntime int8);
 scripts/fit_answer_verifier.py fits and evaluates the fusion on the rows.
 """
 
@@ -22,6 +23,7 @@ from tqdm import tqdm
 
 from ragassist.config import GenerateConfig
 from ragassist.evaluation import halueval
+from ragassist.generation.prompt import ABSTAIN
 from ragassist.index.embed import get_embedder
 from ragassist.types import Chunk, Hit
 from ragassist.verification.answer_judge import AnswerJudge, judge_evidence
@@ -46,6 +48,9 @@ def main() -> None:
     ap.add_argument("--model", default="qwen2.5-1.5b")
     ap.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "transformers"])
     ap.add_argument("--limit", type=int, default=None, help="answers per run at most")
+    ap.add_argument(
+        "--declined", action="store_true", help="judge the answers the generator declined instead"
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     knowledge = [r["knowledge"] for r in halueval.load_rows("qa")]
@@ -55,13 +60,16 @@ def main() -> None:
     todo = []
     for run in args.runs:
         rows = [json.loads(line) for line in (run / "results.jsonl").open()]
-        rows = [r for r in rows if not r["abstained"]][: args.limit]
+        if args.declined:  # declined by the model (a generation ran), not for low relevance
+            rows = [r for r in rows if r["abstained"] and r.get("generation")][: args.limit]
+        else:
+            rows = [r for r in rows if not r["abstained"]][: args.limit]
         todo += [(str(run), r) for r in rows if (str(run), r["id"]) not in done]
     embedder = get_embedder()
     judge = AnswerJudge(GenerateConfig(model=args.model, backend=args.backend, max_new_tokens=16))
     with args.out.open("a", encoding="utf-8") as out:
         for run, row in tqdm(todo, desc="judge", unit="answer"):
-            answer = CITATION.sub("", row["answer"]).strip()
+            answer = ABSTAIN if args.declined else CITATION.sub("", row["answer"]).strip()
             hits = hits_of(row["sources"], knowledge)
             evidence = judge_evidence(row["question"], answer, hits, embedder)
             j = judge.judge(row["question"], answer, evidence)
@@ -71,7 +79,9 @@ def main() -> None:
                         "run": run,
                         "id": row["id"],
                         "gold_contained": row["gold_contained"],
+                        "declined": row["abstained"],
                         "yes_logit": j.yes_logit,
+                        "holds_logit": j.holds_logit,
                         "own_answer": j.own_answer,
                         "agreement": j.agreement,
                         "evidence_chars": len(evidence),

@@ -160,28 +160,59 @@ def test_an_answer_of_a_bare_citation_abstains(tiny: Assistant) -> None:
     assert "had no text" in answer.reason
 
 
-def test_a_likely_wrong_answer_gets_the_judges_reading(tiny: Assistant) -> None:
-    """The answer judge's signals reach the verdict; when it disagrees, its own answer is offered."""
+def _with_judge(tiny: Assistant, holds: float, holds_below: float, own: str = "In 1889") -> None:
+    """A fake answer judge that reads the passages as `own` and disagrees with every answer."""
     from ragassist.verification.answer_judge import AnswerJudgement
     from ragassist.verification.fusion import FusionModel
     from ragassist.verification.verifier import Verifier
 
     class Disagrees:
-        model_name = "fake-judge"
-
         def judge(self, question: str, answer: str, evidence: str) -> AnswerJudgement:
-            return AnswerJudgement(-4.0, "In 1889", 0.0, evidence, 0.01)
+            return AnswerJudgement(-4.0, holds, own, 0.0, evidence, 0.01)
 
+    meta = {"holds_below": holds_below, "reading_right": 0.6, "supported_above": 0.7}
     fusion = FusionModel(
-        ("judge_yes_logit", "judge_agreement"), (0.0, 0.5), (1.0, 0.5), (1.0, 1.0), 0.0, 0.5
+        ("judge_yes_logit", "judge_agreement"), (0.0, 0.5), (1.0, 0.5), (1.0, 1.0), 0.0, 0.5, meta
     )
     cfg = dataclasses.replace(tiny.config.verify, enabled=True)
     tiny.config = dataclasses.replace(tiny.config, verify=cfg)
     tiny.__dict__["verifier"] = Verifier(
         cfg, embedder=tiny.embedder, fusion=fusion, answer_judge=Disagrees()
     )
+
+
+def test_a_likely_wrong_answer_is_replaced_by_the_judges_reading(tiny: Assistant) -> None:
+    """The judge's signals reach the draft's verdict; when it disagrees, its reading is shown
+    with the training rate of right readings as its probability, and the draft kept beside it."""
+    _with_judge(tiny, holds=3.0, holds_below=0.0)
     answer = tiny.answer("When was the Eiffel Tower completed in Paris?")
     assert not answer.abstained, answer.reason
-    assert all(v.label == "likely wrong" for v in answer.verdicts)
-    assert all(v.signals["judge_yes_logit"] == -4.0 for v in answer.verdicts)
-    assert answer.alternative == "In 1889"
+    assert answer.text == "In 1889" and answer.draft and answer.draft != answer.text
+    assert answer.draft_support is not None and answer.draft_support < 0.5
+    assert [v.probability for v in answer.verdicts] == [0.6]
+    assert answer.verdicts[0].label == "not sure" and answer.support == 0.6
+    assert answer.judge["judge_yes_logit"] == -4.0 and answer.judge["own_answer"] == "In 1889"
+    assert "reading" in answer.reason and answer.citations
+
+
+def test_the_judge_declines_when_the_passages_hold_no_answer(tiny: Assistant) -> None:
+    _with_judge(tiny, holds=-2.0, holds_below=0.0)
+    answer = tiny.answer("When was the Eiffel Tower completed in Paris?")
+    assert answer.abstained and answer.text == ABSTAIN and not answer.citations
+    assert "found no answer in the passages" in answer.reason and answer.draft
+
+
+def test_the_judge_answers_where_the_generator_declined(tiny: Assistant) -> None:
+    """A decline the judge disagrees with (the passages hold the answer) gets its reading."""
+
+    class Declines(TransformersGenerator):
+        def generate(self, prompt):  # type: ignore[no-untyped-def]
+            yield ABSTAIN
+
+    gen = tiny.generator
+    tiny.__dict__["generator"] = Declines(gen.config, model=gen.model, tokenizer=gen.tokenizer)
+    _with_judge(tiny, holds=3.0, holds_below=0.0)
+    answer = tiny.answer("When was the Eiffel Tower completed in Paris?")
+    assert not answer.abstained and answer.text == "In 1889" and answer.draft == ABSTAIN
+    _with_judge(tiny, holds=-3.0, holds_below=0.0)
+    assert tiny.answer("When was the Eiffel Tower completed in Paris?").abstained

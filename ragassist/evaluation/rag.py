@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from ..types import worst_label
 from . import halueval, metrics, plots
 from .runner import ItemScorer, Plan, RunContext, Summary, file_sha256, sample_indices
 
@@ -83,6 +84,7 @@ def score_question(assistant: Any, item: dict[str, Any], answer: bool) -> dict[s
         golds = item["answers"]
         row |= {
             "answer": result.text,
+            "golds": golds,
             "abstained": bool(result.abstained),
             "flagged": any(v.flagged for v in result.verdicts),
             "claims": len(result.verdicts),
@@ -91,6 +93,11 @@ def score_question(assistant: Any, item: dict[str, Any], answer: bool) -> dict[s
                 for v in result.verdicts
             ],
             "support": getattr(result, "support", None),
+            "label": worst_label(result.verdicts) if result.verdicts else None,
+            # when the answer judge's reading replaced the generator's answer, that answer
+            "draft": getattr(result, "draft", ""),
+            "draft_support": getattr(result, "draft_support", None),
+            "judge": getattr(result, "judge", {}),
             "best_relevance": max((h.dense_score or 0.0 for h in result.hits), default=0.0),
             "exact_match": metrics.exact_match(result.text, golds) if golds else None,
             "token_f1": metrics.token_f1(result.text, golds) if golds else None,

@@ -58,6 +58,14 @@ class Trace:
         decode = self.total_s - self.first_token_s
         return (len(self.steps) - 1) / decode if len(self.steps) > 1 and decode > 0 else 0.0
 
+    def offsets(self) -> list[tuple[int, float]]:
+        """(where the token starts in the generated text, its log-probability) per token."""
+        out, at = [], 0
+        for step in self.steps:
+            out.append((at, step.logprob))
+            at += len(step.text)
+        return out
+
 
 def _split_stop(text: str, stops: Sequence[str]) -> tuple[str, str | None, int]:
     """(text before the earliest stop, that stop or None, length that is safe to emit)."""

@@ -46,18 +46,19 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from ..assistant import Assistant
 
     assistant = Assistant(_config(args))
-    stream = (
-        None
-        if args.json
-        else (lambda piece: out.print(piece, end="", markup=False, soft_wrap=True))
-    )
-    answer = assistant.answer(args.question, k=args.k, on_token=stream)
+    streamed: list[str] = []
+
+    def stream(piece: str) -> None:
+        streamed.append(piece)
+        out.print(piece, end="", markup=False, soft_wrap=True)
+
+    answer = assistant.answer(args.question, k=args.k, on_token=None if args.json else stream)
     if args.json:
         out.print_json(data=answer_dict(answer))
         return 0
     out.print()
-    if "dropped" in answer.reason and not answer.abstained:
-        out.print("[yellow]Answer after dropping unsupported claims:[/] ", end="")
+    if "".join(streamed).strip() != answer.text.strip():  # verification changed what is shown
+        out.print("[yellow]Answer after verification:[/] ", end="")
         out.print(answer.text, markup=False)
     if answer.image_path:
         out.print(f"[bold]Image:[/] {answer.image_path}")

@@ -28,7 +28,7 @@ from ..config import data_dir
 from ..errors import RagassistError
 from ..types import Answer, Hit
 from .chat import Conversation, Turn
-from .show import MARKS, alternative_line, verdict_line
+from .show import MARKS, draft_line, verdict_line
 
 if TYPE_CHECKING:
     from ..assistant import Assistant
@@ -104,8 +104,8 @@ def show_verdicts(console: Console, answer: Answer) -> None:
                 f"  [bold {style}]{mark} {escape(v.claim.text)}[/] "
                 f"[dim]({v.label}, p={v.probability:.2f})[/]"
             )
-    if answer.alternative:
-        console.print(alternative_line(answer))
+    if answer.draft:
+        console.print(draft_line(answer))
 
 
 def show_answer(console: Console, turn: Turn, streamed: str) -> None:

@@ -61,15 +61,16 @@ def print_verdicts(console: Console, answer: Answer, explain: bool = False) -> N
     for v in answer.verdicts:
         if v.label != "supported" or explain:
             print_claim(console, v, explain)
-    if answer.alternative:
-        console.print(alternative_line(answer))
+    if answer.draft:
+        console.print(draft_line(answer))
 
 
-def alternative_line(answer: Answer) -> Text:
-    """The answer judge's own reading, offered when it disagrees with a likely wrong answer."""
-    line = Text("  the second model read the passages as: ", style="yellow")
-    line.append(answer.alternative, style="bold yellow")
-    line.append(" (not checked)", style="dim")
+def draft_line(answer: Answer) -> Text:
+    """The generator's own answer, when the answer judge replaced or declined it."""
+    line = Text("  the generator's answer, set aside: ", style="dim")
+    line.append(answer.draft or "(declined)", style="dim italic")
+    if answer.draft_support is not None:
+        line.append(f" (support {answer.draft_support:.2f})", style="dim")
     return line
 
 
@@ -101,7 +102,8 @@ def answer_dict(answer: Answer) -> dict[str, object]:
         "support": answer.support,
         "verdict": worst_label(answer.verdicts) if answer.verdicts else None,
         "verdict_bands": VERDICT_BANDS,
-        "alternative": answer.alternative,
+        "draft": answer.draft,  # the generator's answer, when the answer judge's reading replaced it
+        "draft_support": answer.draft_support,
         "citations": [
             {
                 "number": c.number,

@@ -4,6 +4,9 @@ The assistant's typical mistake is a true sentence of the right passage that doe
 question, or the wrong entity from it; evidence overlap cannot see that, a reader can. Two
 questions go to the judge (Qwen2.5-Coder-1.5B by default, never the generator's own model),
 sharing one evaluated prefix (instructions, evidence, question):
+- "Does the passage contain the answer?": the log-odds of Yes over No, which tells unanswerable
+  questions apart (AUROC 0.985 on 49 training answers; asking it to answer "not in the passage"
+  instead declined 32% of answerable questions);
 - "Does the proposed answer correctly answer the question?": the log-odds of Yes over No;
 - "Answer in a few words": its own answer, and how much of it the proposed answer contains.
 The judge reads only the evidence windows closest to the question and answer, not every passage.
@@ -37,8 +40,9 @@ ASK_CHECK = (
     "Proposed answer: {answer}\n\nDoes the proposed answer correctly answer the question "
     "according to the passage? Reply with Yes or No."
 )
+ASK_HOLDS = "Does the passage contain the answer to the question? Reply with Yes or No."
 ASK_ANSWER = "Answer the question in a few words, using only the passage."
-ANSWER_JUDGE_SIGNALS = ("judge_yes_logit", "judge_agreement")
+ANSWER_JUDGE_SIGNALS = ("judge_yes_logit", "judge_agreement", "judge_holds_logit")
 # words that carry no answer: the judge's "The answer is ..." should not count against agreement
 _FILLER = frozenset(
     "a an the of in on at to for by and or is are was were be been it its this that with from as "
@@ -52,13 +56,18 @@ class AnswerJudgement:
     """What the judge said about one answer, and how long it took."""
 
     yes_logit: float  # log P(Yes) - log P(No) for "does it answer correctly?"
+    holds_logit: float  # log P(Yes) - log P(No) for "does the passage contain the answer?"
     own_answer: str  # the judge's own answer in a few words
     agreement: float  # share of the judge's answer words found in the proposed answer
     evidence: str  # what the judge read
     seconds: float
 
     def signals(self) -> dict[str, float]:
-        return {"judge_yes_logit": self.yes_logit, "judge_agreement": self.agreement}
+        return {
+            "judge_yes_logit": self.yes_logit,
+            "judge_agreement": self.agreement,
+            "judge_holds_logit": self.holds_logit,
+        }
 
 
 def answer_tokens(text: str) -> list[str]:
@@ -113,22 +122,27 @@ class AnswerJudge:
     def _ids(self, text: str) -> list[int]:
         return list(self.loop.tokenizer.encode(text, add_special_tokens=False))
 
-    def judge(self, question: str, answer: str, evidence: str) -> AnswerJudgement:
-        """Both questions about one answer; the shared prefix is evaluated once."""
+    def _yes_logit(self, text: str) -> float:
+        """log P(Yes) - log P(No) for the next token after text (0 when not finite)."""
         import torch
 
+        with torch.inference_mode():
+            logp = torch.log_softmax(self.loop._start(self._ids(text), 0).float(), -1)
+            yes, no = self._yes_no
+            value = float(torch.logsumexp(logp[yes], 0) - torch.logsumexp(logp[no], 0))
+        return value if math.isfinite(value) else 0.0
+
+    def judge(self, question: str, answer: str, evidence: str) -> AnswerJudgement:
+        """The three questions about one answer; the shared prefix is evaluated once."""
         start = time.perf_counter()
         head, tail = chat_frame(self.loop.tokenizer, SYSTEM)
         prefix = f"{head}Passage:\n{evidence.strip()}\n\nQuestion: {question.strip()}\n\n"
-        check = ASK_CHECK.format(answer=answer.strip()[:600]) + tail
-        ids = self._ids(prefix + check)
-        with torch.inference_mode():
-            logp = torch.log_softmax(self.loop._start(ids, 0).float(), -1)
-            yes, no = self._yes_no
-            yes_logit = float(torch.logsumexp(logp[yes], 0) - torch.logsumexp(logp[no], 0))
+        holds_logit = self._yes_logit(prefix + ASK_HOLDS + tail)
+        yes_logit = self._yes_logit(prefix + ASK_CHECK.format(answer=answer.strip()[:600]) + tail)
         own_answer = self.loop.complete(prefix + ASK_ANSWER + tail).strip().split("\n")[0]
         return AnswerJudgement(
-            yes_logit=yes_logit if math.isfinite(yes_logit) else 0.0,
+            yes_logit=yes_logit,
+            holds_logit=holds_logit,
             own_answer=own_answer,
             agreement=agreement(own_answer, answer),
             evidence=evidence,

@@ -57,6 +57,23 @@ class Verifier:
         self._fusion = fusion
         self._answer_judge = answer_judge
 
+    @classmethod
+    def for_answers(cls, config: VerifyConfig, generator: str, embedder: Embedder) -> Verifier:
+        """The verifier of a generator's answers: the `answer_profile` fit, and no judge that is
+        the generator's own model (a model does not get to check itself)."""
+        cfg = replace(config, profile=config.answer_profile)
+        if cfg.judge and cfg.judge_model == generator:
+            log.warning(
+                "verify.judge_model %s is the generator; using the judge-free fusion", generator
+            )
+            cfg = replace(cfg, judge=False)
+        if cfg.answer_judge and cfg.answer_judge_model == generator:
+            log.warning(
+                "verify.answer_judge_model %s is the generator; not judging with it", generator
+            )
+            cfg = replace(cfg, answer_judge=False)
+        return cls(cfg, embedder=embedder)
+
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
@@ -188,6 +205,21 @@ class Verifier:
             signals = {**sig, "fused_logit": _logit(p)}
             verdicts.append(Verdict(claim, p, flagged, sentence, source, signals, label))
         return verdicts
+
+    @property
+    def holds_below(self) -> float:
+        """Decline when the answer judge's "passage holds the answer" log-odds is below this."""
+        return float(self.fusion.meta.get("holds_below", -math.inf))
+
+    def reading_verdict(self, reading: str, hits: Sequence[Hit], question: str) -> Verdict:
+        """The answer judge's own reading as one claim: evidence found as for any claim; its
+        probability the share of such readings that were right on training answers."""
+        claim = Claim(reading, 0, len(reading))
+        sig, sentence, source = self.signals([claim], hits, question)[0]
+        p = float(self.fusion.meta.get("reading_right", 0.5))
+        flagged = p < self.threshold
+        signals = {**sig, "reading_right": p}
+        return Verdict(claim, p, flagged, sentence, source, signals, self.band(p, flagged))
 
     @property
     def supported_above(self) -> float:

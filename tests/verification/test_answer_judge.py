@@ -53,17 +53,15 @@ def test_tiny_judge_gives_finite_signals() -> None:
     loop = TransformersGenerator(GenerateConfig(max_new_tokens=6), model=model, tokenizer=tok)
     judge = AnswerJudge(GenerateConfig(model="tiny", max_new_tokens=6), loop=loop)
     j = judge.judge("When was the Eiffel Tower completed?", "In 1889.", "It was completed in 1889.")
-    assert math.isfinite(j.yes_logit) and 0.0 <= j.agreement <= 1.0
-    assert isinstance(j.own_answer, str) and set(j.signals()) == {
-        "judge_yes_logit",
-        "judge_agreement",
-    }
+    assert math.isfinite(j.yes_logit) and math.isfinite(j.holds_logit)
+    assert 0.0 <= j.agreement <= 1.0 and isinstance(j.own_answer, str)
+    assert set(j.signals()) == {"judge_yes_logit", "judge_agreement", "judge_holds_logit"}
     again = judge.judge(
         "When was the Eiffel Tower completed?", "In 1889.", "It was completed in 1889."
     )
-    assert again.yes_logit == pytest.approx(
-        j.yes_logit, abs=1e-5
-    )  # the kept prefix changes nothing
+    # the kept prefix changes nothing
+    assert again.yes_logit == pytest.approx(j.yes_logit, abs=1e-5)
+    assert again.holds_logit == pytest.approx(j.holds_logit, abs=1e-5)
 
 
 def test_the_registry_pins_the_judge_and_names_the_missing_part(monkeypatch) -> None:
@@ -117,3 +115,10 @@ def test_the_real_judge_orders_right_above_wrong_answers(real_judge: AnswerJudge
     right, *wrong = scores.values()
     assert all(right > w for w in wrong), scores
     assert "warsaw" in real_judge.judge(q, "Paris", PASSAGE).own_answer.lower()
+
+
+@pytest.mark.slow
+def test_the_real_judge_tells_when_the_passage_holds_no_answer(real_judge: AnswerJudge) -> None:
+    held = real_judge.judge("In which city was Marie Curie born?", "Warsaw", PASSAGE)
+    missing = real_judge.judge("In which year did Marie Curie die?", "In 1934", PASSAGE)
+    assert held.holds_logit > 0 > missing.holds_logit, (held.holds_logit, missing.holds_logit)

@@ -142,8 +142,9 @@ function renderAnswer(box, r, question) {
     parts.push(el("p", { class: `verdict ${band === "supported" ? "ok" : "bad"}`,
       text: `${mark} ${band} (${counts}${support})` }));
     if (r.verdict_bands) parts.push(el("p", { class: "dim", text: r.verdict_bands }));
-    if (r.alternative) parts.push(el("p", { class: "verdict bad",
-      text: `the second model read the passages as: ${r.alternative} (not checked)` }));
+    if (r.draft) parts.push(el("p", { class: "dim",
+      text: `the generator's answer, set aside: ${r.draft}` +
+        (r.draft_support == null ? "" : ` (support ${r.draft_support.toFixed(2)})`) }));
   }
   if (r.citations.length) {
     const inferred = r.citations.every((c) => c.inferred);
