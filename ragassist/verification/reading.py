@@ -3,8 +3,10 @@
 After the answer judge has read the question and the evidence:
 - decline: it says the passages do not contain the answer (its "holds" log-odds is below
   `holds_below`, chosen on training answers so that few answerable questions are declined);
-- replace: the draft is likely wrong, or the generator declined, and the judge's own short answer
-  is not in it: the reading is shown instead, labelled as such, and the draft kept beside it;
+- replace: the draft is not 'supported', or the generator declined, and the judge's own short
+  answer is not in it: the reading is shown instead, labelled as such, and the draft kept beside
+  it (on training answers this beat replacing only 'likely wrong' drafts: gold contained 0.566
+  against 0.537 of 175 questions);
 - keep: the draft and its verdict stand.
 """
 
@@ -50,8 +52,8 @@ def decide(
                 "replace", f"the generator declined; {judge_name} read the passages as answering it"
             )
         return ReadingDecision("decline")
-    if draft_label == "likely wrong" and judgement.agreement < AGREE_BELOW and has_reading:
+    if draft_label != "supported" and judgement.agreement < AGREE_BELOW and has_reading:
         return ReadingDecision(
-            "replace", f"the generator's answer was likely wrong; this is {judge_name}'s reading"
+            "replace", f"the generator's answer was {draft_label}; this is {judge_name}'s reading"
         )
     return ReadingDecision("keep")

@@ -213,13 +213,15 @@ class Verifier:
 
     def reading_verdict(self, reading: str, hits: Sequence[Hit], question: str) -> Verdict:
         """The answer judge's own reading as one claim: evidence found as for any claim; its
-        probability the share of such readings that were right on training answers."""
+        probability the share of such readings that were right on training answers. Never
+        'supported': no second model has checked it."""
         claim = Claim(reading, 0, len(reading))
         sig, sentence, source = self.signals([claim], hits, question)[0]
         p = float(self.fusion.meta.get("reading_right", 0.5))
         flagged = p < self.threshold
         signals = {**sig, "reading_right": p}
-        return Verdict(claim, p, flagged, sentence, source, signals, self.band(p, flagged))
+        label: VerdictLabel = "likely wrong" if flagged else "not sure"
+        return Verdict(claim, p, flagged, sentence, source, signals, label)
 
     @property
     def supported_above(self) -> float:
