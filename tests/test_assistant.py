@@ -167,6 +167,9 @@ def _with_judge(tiny: Assistant, holds: float, holds_below: float, own: str = "I
     from ragassist.verification.verifier import Verifier
 
     class Disagrees:
+        def load(self) -> None:
+            pass
+
         def judge(self, question: str, answer: str, evidence: str) -> AnswerJudgement:
             return AnswerJudgement(-4.0, holds, own, 0.0, evidence, 0.01)
 
@@ -216,3 +219,29 @@ def test_the_judge_answers_where_the_generator_declined(tiny: Assistant) -> None
     assert not answer.abstained and answer.text == "In 1889" and answer.draft == ABSTAIN
     _with_judge(tiny, holds=-3.0, holds_below=0.0)
     assert tiny.answer("When was the Eiffel Tower completed in Paris?").abstained
+
+
+def test_ask_prints_the_answer_that_replaced_the_streamed_draft(
+    tiny: Assistant, monkeypatch, capsys, tmp_path: Path
+) -> None:
+    """The terminal streams the draft; when the judge's reading replaces it, the reading is
+    printed as the answer and the draft is shown as set aside."""
+    import argparse
+
+    from ragassist.interface import answer_cli
+
+    _with_judge(tiny, holds=3.0, holds_below=0.0)
+    monkeypatch.setattr("ragassist.assistant.Assistant", lambda config: tiny)
+    monkeypatch.setattr(answer_cli, "out", answer_cli.Console(width=200, highlight=False))
+    args = argparse.Namespace(
+        question="When was the Eiffel Tower completed in Paris?",
+        config=None,
+        index=None,
+        k=None,
+        json=False,
+        explain=False,
+    )
+    assert answer_cli.cmd_ask(args) == 0
+    printed = capsys.readouterr().out
+    assert "Answer after verification: In 1889" in printed
+    assert "the generator's answer, set aside:" in printed and "not sure" in printed

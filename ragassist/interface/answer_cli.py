@@ -6,6 +6,7 @@ import argparse
 import dataclasses
 import sys
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 
@@ -42,6 +43,19 @@ def _config(args: argparse.Namespace) -> Config:
     return config
 
 
+def load_models(assistant: Any) -> None:
+    """Load the embedder, the generator and the second models now, so that their progress bars
+    come before the answer instead of in the middle of its streamed text."""
+    assistant.embedder.embed(["warm up"])
+    assistant.generator.tokenizer  # noqa: B018 - loads the generator
+    verify = getattr(assistant.config, "verify", None)
+    if verify is not None and verify.enabled and hasattr(type(assistant), "verifier"):
+        verifier = assistant.verifier
+        verifier.judge  # noqa: B018 - loads the claim judge when it is on
+        if verifier.judges_answers and verifier.answer_judge is not None:
+            verifier.answer_judge.load()
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from ..assistant import Assistant
 
@@ -52,6 +66,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         streamed.append(piece)
         out.print(piece, end="", markup=False, soft_wrap=True)
 
+    load_models(assistant)
     answer = assistant.answer(args.question, k=args.k, on_token=None if args.json else stream)
     if args.json:
         out.print_json(data=answer_dict(answer))

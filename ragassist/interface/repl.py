@@ -27,6 +27,7 @@ from rich.markup import escape
 from ..config import data_dir
 from ..errors import RagassistError
 from ..types import Answer, Hit
+from .answer_cli import load_models
 from .chat import Conversation, Turn
 from .show import MARKS, draft_line, verdict_line
 
@@ -58,11 +59,7 @@ class Loader:
         try:
             if self.before:
                 self.before()
-            a.embedder.embed(["warm up"])
-            a.generator.tokenizer  # noqa: B018 - loads the generator
-            verify = getattr(a.config, "verify", None)
-            if verify is not None and verify.enabled and hasattr(type(a), "verifier"):
-                a.verifier.judge  # noqa: B018 - loads the second model
+            load_models(a)
         except BaseException as e:  # reported to the main thread on the next question
             self.error = e
         finally:

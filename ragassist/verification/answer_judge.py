@@ -115,6 +115,10 @@ class AnswerJudge:
         """Greedy decoding on the configured backend; loads (and exports once) on first use."""
         return make_generator(replace(self.config, temperature=0.0, repetition_penalty=1.0))
 
+    def load(self) -> None:
+        """Load the model now (a first answer would otherwise load it mid-stream)."""
+        _ = self.loop.model
+
     @functools.cached_property
     def _yes_no(self) -> tuple[list[int], list[int]]:
         return yes_no_ids(self.loop.tokenizer)

@@ -169,7 +169,7 @@ class Engine:
         if self.config.verify.enabled and self.answerer is not None:
             verifier = self.answerer.verifier
             if verifier.judges_answers and verifier.answer_judge is not None:
-                _ = verifier.answer_judge.loop.model  # the 1.5B loads now, not at a question
+                verifier.answer_judge.load()  # the 1.5B loads now, not at a question
 
     def generator_for(self, name: str) -> DecodingLoop:
         """The loaded generator for a model name, loading another packaged one on demand.
