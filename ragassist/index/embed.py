@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import ModelMissingError
+from ..errors import ConfigError, ModelMissingError
 from ..types import content_hash
 
 if TYPE_CHECKING:
@@ -122,8 +122,19 @@ class HashEmbedder:
 
 
 @functools.cache
-def get_embedder(name: str = MINILM, batch_size: int = 64) -> Embedder:
-    """The embedder for a config name, one instance per process."""
+def get_embedder(
+    name: str = MINILM, batch_size: int = 64, backend: str = "torch", threads: int = 0
+) -> Embedder:
+    """The embedder for a config name and backend (config.EmbedBackend), one instance per process."""
     if name.startswith("hash-"):
         return HashEmbedder(int(name.split("-", 1)[1]))
-    return SentenceTransformerEmbedder(name, batch_size)
+    if backend == "torch":
+        return SentenceTransformerEmbedder(name, batch_size)
+    if name != MINILM:
+        raise ConfigError(
+            f"embed.backend given as {backend!r} exports only {MINILM}, not {name!r}; "
+            "set embed.backend = 'torch' for another model"
+        )
+    from .onnx_embed import OnnxEmbedder
+
+    return OnnxEmbedder(backend, batch_size, threads)  # type: ignore[arg-type]  # checked by config
