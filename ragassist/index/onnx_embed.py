@@ -25,8 +25,15 @@ MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on at most 256 tokens (sentence
 class OnnxEmbedder:
     """all-MiniLM-L6-v2 through onnxruntime; exported and loaded on first use."""
 
-    def __init__(self, variant: OnnxVariant = "onnx-int8", batch_size: int = 64, threads: int = 0):
+    def __init__(
+        self,
+        variant: OnnxVariant = "onnx-int8",
+        batch_size: int = 64,
+        threads: int = 0,
+        spin: bool = False,
+    ) -> None:
         self.variant = variant
+        self.spin = spin  # let idle workers spin-wait (bench/query.py measures both)
         # fp32 vectors match PyTorch's (cosine > 0.99999): same name, so the indexes are shared;
         # int8 vectors differ (cosine ~0.99), so an index made with them has a name of its own
         self.name = "all-MiniLM-L6-v2" if variant == "onnx-fp32" else f"all-MiniLM-L6-v2+{variant}"
@@ -36,7 +43,7 @@ class OnnxEmbedder:
 
     @functools.cached_property
     def session(self) -> Any:
-        """The onnxruntime session: `threads` intra-op threads (0 = every core), no spin-waiting."""
+        """The onnxruntime session: `threads` intra-op threads (0 = every core)."""
         import onnxruntime as ort
 
         folder = ensure_export(self.variant)
@@ -44,9 +51,8 @@ class OnnxEmbedder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
-        # a spinning worker burns its core while waiting: on a busy 2-core machine it slowed
-        # every call (bench/embed.py measures both)
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # a spinning worker burns its core while it waits for work (bench/query.py)
+        options.add_session_config_entry("session.intra_op.allow_spinning", str(int(self.spin)))
         log.info("loading the ONNX embedder from %s", folder)
         return ort.InferenceSession(
             str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"]
