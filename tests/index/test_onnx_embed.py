@@ -17,7 +17,7 @@ from ragassist.config import EmbedConfig
 from ragassist.errors import ConfigError, IndexStateError, ModelMissingError
 from ragassist.index import onnx_export
 from ragassist.index.embed import MINILM, HashEmbedder, get_embedder
-from ragassist.index.onnx_embed import OnnxEmbedder
+from ragassist.index.onnx_embed import SMALL_BATCH, OnnxEmbedder
 
 
 def test_backend_choices_are_checked() -> None:
@@ -66,7 +66,7 @@ class FakeSession:
 def test_embed_batches_by_length_and_returns_input_order() -> None:
     embedder = OnnxEmbedder("onnx-int8", batch_size=2)
     session = FakeSession()
-    embedder.__dict__.update(session=session, tokenizer=FakeTokenizer())
+    embedder.__dict__.update(session=session, query_session=session, tokenizer=FakeTokenizer())
     texts = ["bb", "a", "dddd", "ccc", "e"]
     vectors = embedder.embed(texts)
     assert vectors.shape == (5, 384)
@@ -77,6 +77,15 @@ def test_embed_batches_by_length_and_returns_input_order() -> None:
     assert firsts.round().tolist() == [ord(t[0]) for t in texts]
     assert session.widths == [4, 2, 1]  # longest first: each batch pads only to its own longest
     assert embedder.embed([]).shape == (0, 384)
+
+
+def test_a_query_runs_on_the_one_thread_session_and_a_batch_on_the_other() -> None:
+    embedder = OnnxEmbedder("onnx-int8", batch_size=64)
+    batch, query = FakeSession(), FakeSession()
+    embedder.__dict__.update(session=batch, query_session=query, tokenizer=FakeTokenizer())
+    embedder.embed(["one query"])
+    embedder.embed([f"text {i}" for i in range(SMALL_BATCH + 1)])
+    assert len(query.widths) == 1 and len(batch.widths) == 1
 
 
 class Named(HashEmbedder):
@@ -114,3 +123,27 @@ def test_real_export_matches_pytorch(
         assert cosine.min() > floor, (variant, cosine)
         assert (tmp_path / "models" / "embedder" / f"all-MiniLM-L6-v2-{variant}").is_dir()
         assert onnx.tokenizer.encode("hello world", add_special_tokens=False)
+
+
+def test_torch_embeds_a_query_on_one_thread_and_restores_the_setting() -> None:
+    import torch
+
+    from ragassist.index.embed import SentenceTransformerEmbedder
+
+    seen: list[int] = []
+
+    class Model:
+        def encode(self, texts: list[str], **_: Any) -> np.ndarray:
+            seen.append(torch.get_num_threads())
+            return np.ones((len(texts), 384), np.float32)
+
+    embedder = SentenceTransformerEmbedder()
+    embedder.__dict__["model"] = Model()
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        embedder.embed(["one query"])
+        embedder.embed(["a batch"] * (SMALL_BATCH + 1))
+        assert seen == [1, 2] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
