@@ -33,7 +33,7 @@ def write_corpus(folder: Path) -> list[tuple[str, str]]:
     """The held-out QA passages as files (one per distinct passage); (question, file) pairs."""
     rows = load_rows("qa")
     file_of: dict[str, str] = {}
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     for i in rows_of("heldout"):
         name = file_of.setdefault(rows[i]["knowledge"], f"halueval-qa-{i:05d}.txt")
         (folder / name).write_text(rows[i]["knowledge"], encoding="utf-8")
@@ -57,7 +57,7 @@ def recall(
 
 @dataclass
 class Result:
-    pipeline: float  # chunks/s through Assistant.index
+    pipeline: float | None  # chunks/s through Assistant.index (None: an index kept from before)
     texts: list[str]
     vectors: np.ndarray
     hybrid: dict[int, float]
@@ -71,9 +71,11 @@ def run_backend(backend: EmbedBackend, folder: Path, items: list[tuple[str, str]
     embedder.embed(["warm up the model before timing"])
     config = Config(index_dir=folder / backend, embed=EmbedConfig(backend=backend))
     assistant = Assistant(config, embedder=embedder)
+    kept = assistant.store.count() > 0  # --keep: indexed by an earlier run, not timed again
     began = time.perf_counter()
     report = assistant.index([folder / "docs"])
     seconds = time.perf_counter() - began
+    assert report.chunks_embedded == 0 or not kept
     rows = assistant.store.db.execute(
         "SELECT CASE WHEN location = '' THEN text ELSE location || char(10) || text END,"
         " vector FROM chunks ORDER BY id"
@@ -81,7 +83,7 @@ def run_backend(backend: EmbedBackend, folder: Path, items: list[tuple[str, str]
     vectors = np.frombuffer(b"".join(r[1] for r in rows), np.float32).reshape(len(rows), -1)
     print(f"{backend}: indexed {report.chunks_total} chunks in {seconds:.1f} s", flush=True)
     return Result(
-        report.chunks_total / seconds,
+        None if kept else report.chunks_total / seconds,
         [r[0] for r in rows],
         vectors,
         recall(assistant, items, "hybrid"),
@@ -93,13 +95,18 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--backends", nargs="+", default=["torch", "onnx-fp32", "onnx-int8"])
     parser.add_argument("--n", type=int, default=2000, help="questions scored for recall")
+    parser.add_argument("--rounds", type=int, default=2, help="raw embedding rounds")
+    parser.add_argument(
+        "--keep", type=Path, help="keep the indexes in this folder; reuse those found there"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        items = write_corpus(Path(tmp) / "docs")[: args.n]
-        results = {b: run_backend(b, Path(tmp), items) for b in args.backends}
+        folder = args.keep or Path(tmp)
+        items = write_corpus(folder / "docs")[: args.n]
+        results = {b: run_backend(b, folder, items) for b in args.backends}
         base = results[args.backends[0]]
         assert all(r.texts == base.texts for r in results.values()), "chunks differ by backend"
-        for _ in range(2):
+        for _ in range(args.rounds):
             for backend, r in results.items():
                 embedder = get_embedder(backend=backend)
                 began = time.perf_counter()
@@ -112,8 +119,13 @@ def main() -> None:
     )
     for backend, r in results.items():
         cos = (r.vectors * base.vectors).sum(axis=1)
+        pipeline = (
+            f"{r.pipeline:6.1f} ({r.pipeline / base.pipeline:.2f}x)"
+            if r.pipeline and base.pipeline
+            else "  kept         "
+        )
         print(
-            f"{backend:10s}  {r.pipeline:6.1f} ({r.pipeline / base.pipeline:.2f}x)"
+            f"{backend:10s}  {pipeline}"
             f"     {max(r.raw):6.1f} ({max(r.raw) / max(base.raw):.2f}x)"
             f"             {cos.min():.4f} / {cos.mean():.4f}"
             f"               {r.hybrid[1]:.3f} / {r.hybrid[5]:.3f}"

@@ -124,11 +124,11 @@ def _events(url: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
         conn.request("POST", "/v1/chat/completions", json.dumps(body), headers)
         response = conn.getresponse()
         if response.status != 200:
-            data = response.read()
+            raw_body = response.read()
             try:
-                error = json.loads(data).get("error", {})
+                error = json.loads(raw_body).get("error", {})
             except (ValueError, AttributeError):
-                error = {"message": data.decode(errors="replace")[:300]}
+                error = {"message": raw_body.decode(errors="replace")[:300]}
             if response.status in (401, 429, 503):
                 raise ServerRefused(f"the server at {url} refused: {error.get('message', '')}")
             raise _error(error)
@@ -136,10 +136,10 @@ def _events(url: str, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
             line = raw.decode("utf-8").strip()
             if not line.startswith("data:"):
                 continue
-            data = line[5:].strip()
-            if data == "[DONE]":
+            payload = line[5:].strip()
+            if payload == "[DONE]":
                 return
-            yield json.loads(data)
+            yield json.loads(payload)
     finally:
         conn.close()
 
