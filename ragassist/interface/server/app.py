@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..remote import settings_hash
 from .engine import Engine
 from .errors import MAX_JSON_BYTES, ApiError, install_handlers
 from .native_api import router as native_router
@@ -111,6 +112,9 @@ def create_app(engine: Engine, api_key: str | None = None, max_upload_mb: float 
             "status": engine.status,
             "step": engine.step,
             "model": engine.model_name,
+            # a hash of the index folder and answer settings: `ragassist ask` reuses this server
+            # only when its own settings hash the same (interface/remote.py)
+            "settings": settings_hash(engine.config),
             "queue": {
                 "running": min(engine.queue.admitted, 1),
                 "waiting": engine.queue.waiting,
