@@ -73,3 +73,9 @@ class VerifyRequest(_Body):
     question: Annotated[str, Field(max_length=4000)] = ""
     policy: Literal["flag", "strict", "abstain"] | None = None
     profile: Literal["general", "qa", "dialogue", "summarization"] | None = None
+
+
+class DetectRequest(_Body):
+    """POST /v1/detect: one text (over window_tokens tokens it is scored in sampled windows)."""
+
+    text: Annotated[str, Field(min_length=1, max_length=2_000_000)]
