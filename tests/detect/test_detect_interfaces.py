@@ -68,3 +68,8 @@ def test_the_command_scores_files_and_reports_bad_ones(
     code, out = _run(monkeypatch, detector, capsys, good, binary, as_json=True)
     rows = json.loads(out.out)
     assert code == 2 and rows[0]["probability"] > 0.8 and "looks binary" in rows[1]["error"]
+
+
+def test_the_endpoint_refuses_a_body_over_a_megabyte_by_name(client: TestClient) -> None:
+    reply = client.post("/v1/detect", json={"text": "word " * 210_000})
+    assert reply.status_code == 413 and "1,000,000" in reply.text

@@ -76,6 +76,7 @@ class VerifyRequest(_Body):
 
 
 class DetectRequest(_Body):
-    """POST /v1/detect: one text (over window_tokens tokens it is scored in sampled windows)."""
+    """POST /v1/detect: one text; a long one is scored in sampled windows (the JSON body
+    limit, 1 MB, refuses more: the CLI reads up to 10 MB)."""
 
-    text: Annotated[str, Field(min_length=1, max_length=2_000_000)]
+    text: Annotated[str, Field(min_length=1, max_length=1_000_000)]
