@@ -46,11 +46,23 @@ def dialogue_text(history: str, response: str) -> str:
     return "\n".join([*turns, response.strip()])
 
 
+_GLUED = re.compile(r"(?<=[a-z0-9)][.!?])(?=[A-Z])")  # "1950.The": HaluEval glues passages together
+
+
 def first_sentence(text: str) -> str:
     """The first sentence of a text (its first 300 characters when none ends sooner)."""
+    text = _GLUED.sub(" ", text)
     spans = split_sentences(text)
     s, e = spans[0] if spans else (0, len(text))
     return text[s:e][:300]
+
+
+def continuation(prompt: str, written: str) -> str:
+    """The machine-written part: what the model wrote, without an echo of the prompt."""
+    written = written.strip()
+    if written.startswith(prompt):
+        written = written[len(prompt) :].strip()
+    return written
 
 
 def _pydoc_chunks() -> dict[str, list[tuple[str, str]]]:

@@ -75,7 +75,7 @@ class DetectSuite:
             chat = gen.tokenizer.apply_chat_template(
                 messages, add_generation_prompt=True, tokenize=False
             )
-            return prompt + " " + gen.complete(chat).strip()
+            return detect_data.continuation(prompt, gen.complete(chat))
 
         def score(item: dict[str, Any]) -> dict[str, Any]:
             t0 = time.perf_counter()

@@ -72,3 +72,10 @@ def test_pairs_are_cut_to_equal_length_and_the_summary_fits_on_training(tmp_path
     cal = json.loads((tmp_path / "calibration.json").read_text())
     assert cal["logistic"][0] > 0 and "not proof" in cal["warning"]
     assert (tmp_path / "roc.png").exists()
+
+
+def test_prompts_are_first_sentences_and_echoes_are_cut() -> None:
+    glued = "The ship sank in 1950.The Siege of Leningrad was long."
+    assert detect_data.first_sentence(glued) == "The ship sank in 1950."
+    assert detect_data.continuation("It sank.", " It sank. Then it rose. ") == "Then it rose."
+    assert detect_data.continuation("It sank.", "Then it rose.") == "Then it rose."
