@@ -136,6 +136,8 @@ class ModelPair:
 
     def stats(self, ids: list[int]) -> dict[str, list[float]]:
         """Per-token statistics of the ids under both models (see stats.py)."""
-        from .stats import token_stats
+        from .stats import empty_stats, token_stats
 
+        if len(ids) < 2:  # nothing to score: the first token is never scored
+            return empty_stats()
         return token_stats(ids, self.small.logits(ids), self.large.logits(ids))

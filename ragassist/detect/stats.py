@@ -50,6 +50,12 @@ def token_stats(
     return out
 
 
+def empty_stats() -> dict[str, list[float]]:
+    """The statistics of a text with no scored token."""
+    keys = [f"lp_{m}" for m in MODELS] + [f"m{i}_{p}" for i in (1, 2) for p in PAIRS]
+    return {k: [] for k in keys}
+
+
 def cut(stats: dict[str, list[float]], k: int) -> dict[str, np.ndarray]:
     """The statistics of the text's first k+1 tokens (k scored tokens), as arrays."""
     return {key: np.asarray(v[:k], dtype=np.float64) for key, v in stats.items()}

@@ -10,7 +10,7 @@ import pytest
 
 from ragassist.detect import Detector
 from ragassist.detect.detector import TOO_SHORT, load_calibration
-from ragassist.detect.stats import METHODS, cut, machine_score, token_stats
+from ragassist.detect.stats import METHODS, cut, empty_stats, machine_score, token_stats
 from ragassist.errors import InputError
 
 from .conftest import HUMAN, MACHINE
@@ -79,6 +79,7 @@ def test_stats_match_a_direct_computation_and_cut_is_a_prefix() -> None:
     assert np.allclose(st["lp_s"], logp[np.arange(4), ids[1:]][:4], atol=1e-4)
     q = np.exp(ll - np.log(np.exp(ll).sum(-1, keepdims=True)))
     assert np.allclose(st["m1_ls"], (q * logp).sum(-1)[:4], atol=1e-4)
+    assert set(empty_stats()) == set(st) and not any(empty_stats().values())
     short = cut(st, 2)
     assert all(len(v) == 2 for v in short.values())
     for method in METHODS:
