@@ -91,7 +91,7 @@ METHODS: dict[str, tuple[Callable[[dict[str, Any]], float], int]] = {
     "binoculars 1.5B/0.5B": (binoculars("l", "s"), -1),
     "fast-detectgpt 0.5B": (fast_detectgpt("s", "s"), 1),
     "fast-detectgpt 1.5B": (fast_detectgpt("l", "l"), 1),
-    "fast-detectgpt 1.5B|0.5B": (fast_detectgpt("l", "s"), 1),
+    "fast-detectgpt 1.5B (0.5B samples)": (fast_detectgpt("l", "s"), 1),
 }
 
 

@@ -31,10 +31,6 @@ CONTINUATIONS = {
     "smollm2-t0.7": ("smollm2-135m", "transformers", 0.7),
 }
 SCORER_WRITTEN = ("qwen0.5b-t0.7", "qwen0.5b-t1.0")
-INSTRUCTION = (
-    "Continue the following text with one paragraph of about 100 words, in the same style. "
-    "Reply with the continuation only.\n\n"
-)
 _TAG = re.compile(r"\[(Human|Assistant)\]:\s*")
 
 

@@ -32,12 +32,13 @@ MIN_TOKENS = 24  # scored tokens below which the detector says "too short to tel
 PREFERENCE = (
     "binoculars 0.5B/1.5B",
     "binoculars 1.5B/0.5B",
-    "fast-detectgpt 1.5B|0.5B",
+    "fast-detectgpt 1.5B (0.5B samples)",
     "fast-detectgpt 1.5B",
     "fast-detectgpt 0.5B",
     "perplexity 1.5B",
     "perplexity 0.5B",
 )
+PILOT_BELOW = 50  # texts per class under which the calibration's warning says it is a pilot
 LENGTHS = (8, 16, 24, 32, 48, 64, 96, 127)
 DATA_NAME = (
     "held-out HaluEval texts (Wikipedia passages, CNN/DailyMail news, OpenDialKG dialogues, "
@@ -157,6 +158,8 @@ def write_calibration(
 ) -> None:
     """calibration.json in the run folder: what the Detector needs, and what it rests on."""
     held = out["detection (held out, length-matched; thresholds from training)"][method]
+    n_machine, n_human = (int(x) for x in str(held["n"]).split("+"))
+    pilot = "PILOT, too few texts to trust: " if min(n_machine, n_human) < PILOT_BELOW else ""
     data = {
         "method": method,
         "logistic": list(ab),
@@ -166,7 +169,7 @@ def write_calibration(
         "training_auroc": train_auroc,
         "heldout": held,
         "warning": (
-            f"Measured on {DATA_NAME}: AUROC {held['auroc']:.2f} on {held['n']} held-out "
+            f"{pilot}Measured on {DATA_NAME}: AUROC {held['auroc']:.2f} on {held['n']} held-out "
             f"(machine+human) texts of {MIN_TOKENS}-127 tokens, "
             f"where at a 5% false-positive target {held.get('tpr@5%fpr', float('nan')):.0%} "
             "of machine texts were caught. Other kinds of text and other models can score "

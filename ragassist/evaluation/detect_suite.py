@@ -47,6 +47,7 @@ class DetectSuite:
                 k: list(v) + [MAX_NEW_TOKENS] for k, v in detect_data.CONTINUATIONS.items()
             },
             "max_tokens": MAX_TOKENS,
+            "prompt": "the first sentence as plain text (no chat template)",
         }
         return Plan(items, identity)
 
@@ -58,24 +59,21 @@ class DetectSuite:
             from ..generation.backends import make_generator
 
             model, backend, temperature = detect_data.CONTINUATIONS[source]
-            if source not in writers:
-                writers[source] = make_generator(
-                    GenerateConfig(
-                        model=model,
-                        backend=backend,  # type: ignore[arg-type]
-                        dtype="float32" if backend == "transformers" else "auto",
-                        temperature=temperature,
-                        top_p=1.0,
-                        max_new_tokens=MAX_NEW_TOKENS,
-                        threads=ctx.extras.get("threads", 0),
-                    )
-                )
-            gen = writers[source]
-            messages = [{"role": "user", "content": detect_data.INSTRUCTION + prompt}]
-            chat = gen.tokenizer.apply_chat_template(
-                messages, add_generation_prompt=True, tokenize=False
+            config = GenerateConfig(
+                model=model,
+                backend=backend,  # type: ignore[arg-type]
+                dtype="float32" if backend == "transformers" else "auto",
+                temperature=temperature,
+                top_p=1.0,
+                max_new_tokens=MAX_NEW_TOKENS,
+                threads=ctx.extras.get("threads", 0),
             )
-            return detect_data.continuation(prompt, gen.complete(chat))
+            if model not in writers:  # one loaded model, whatever the temperature
+                writers[model] = make_generator(config)
+            gen = writers[model].with_config(config)
+            # the plain text, no chat turn: asked in a chat turn to continue, the 0.5B echoed the
+            # sentence and stopped (an empty continuation); as plain text it writes on
+            return detect_data.continuation(prompt, gen.complete(prompt))
 
         def score(item: dict[str, Any]) -> dict[str, Any]:
             t0 = time.perf_counter()
