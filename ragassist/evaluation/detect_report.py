@@ -159,7 +159,7 @@ def write_calibration(
     """calibration.json in the run folder: what the Detector needs, and what it rests on."""
     held = out["detection (held out, length-matched; thresholds from training)"][method]
     n_machine, n_human = (int(x) for x in str(held["n"]).split("+"))
-    pilot = "PILOT, too few texts to trust: " if min(n_machine, n_human) < PILOT_BELOW else ""
+    pilot = min(n_machine, n_human) < PILOT_BELOW
     data = {
         "method": method,
         "logistic": list(ab),
@@ -169,11 +169,17 @@ def write_calibration(
         "training_auroc": train_auroc,
         "heldout": held,
         "warning": (
-            f"{pilot}Measured on {DATA_NAME}: AUROC {held['auroc']:.2f} on {held['n']} held-out "
-            f"(machine+human) texts of {MIN_TOKENS}-127 tokens, "
-            f"where at a 5% false-positive target {held.get('tpr@5%fpr', float('nan')):.0%} "
-            "of machine texts were caught. Other kinds of text and other models can score "
-            "differently. It is a measurement, not proof: never use it alone to accuse anyone."
+            (
+                f"A PILOT calibration: fitted on {out['texts']['training length-matched texts']} "
+                f"training texts and checked on {held['n']} (machine+human) held-out ones "
+                f"({DATA_NAME}): far too few to trust any figure. "
+                if pilot
+                else f"Measured on {DATA_NAME}: AUROC {held['auroc']:.2f} on {held['n']} "
+                f"(machine+human) held-out texts of {MIN_TOKENS}-127 tokens; at a 5% "
+                f"false-positive target {held.get('tpr@5%fpr', float('nan')):.0%} of machine "
+                "texts were caught. Other kinds of text and other models can score differently. "
+            )
+            + "It is a measurement, not proof: never use it alone to accuse anyone."
         ),
     }
     (ctx.out / "calibration.json").write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
