@@ -19,6 +19,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ..remote import settings_hash
+from .detect_api import router as detect_router
 from .engine import Engine
 from .errors import MAX_JSON_BYTES, ApiError, install_handlers
 from .native_api import router as native_router
@@ -105,6 +106,7 @@ def create_app(engine: Engine, api_key: str | None = None, max_upload_mb: float 
     install_handlers(app)
     app.include_router(openai_router)
     app.include_router(native_router)
+    app.include_router(detect_router)
 
     @app.get("/health", summary="Whether the models are loaded (public)")
     async def health() -> JSONResponse:
