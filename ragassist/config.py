@@ -57,13 +57,21 @@ class SplitConfig:
         _check_range("split.overlap_tokens", self.overlap_tokens, 0, self.chunk_tokens - 1)
 
 
+# torch: sentence-transformers fp32; onnx-fp32: fused onnxruntime graph, same vectors; onnx-int8: own index
+EmbedBackend = Literal["torch", "onnx-fp32", "onnx-int8"]
+
+
 @dataclass(frozen=True)
 class EmbedConfig:
     model: str = "all-MiniLM-L6-v2"  # a name from ragassist.generation.models, or a local sentence-transformers folder
     batch_size: int = 64  # passages embedded per forward pass
+    backend: EmbedBackend = "torch"  # onnx-* only for all-MiniLM-L6-v2 (docs/results.md, Speed)
+    threads: int = 0  # onnxruntime threads (0 = every core); torch keeps its own setting
 
     def __post_init__(self) -> None:
         _check_range("embed.batch_size", self.batch_size, 1, 4096)
+        _check_choice("embed.backend", self.backend, EmbedBackend)
+        _check_range("embed.threads", self.threads, 0, 256)
 
 
 @dataclass(frozen=True)

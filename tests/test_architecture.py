@@ -21,6 +21,7 @@ FLOW = (
     "index",  # Chunk -> vectors and tokens -> SQLite + FAISS + BM25; retrieval
     "generation",  # prompt -> LLM -> streamed draft with citations
     "verification",  # draft -> claims -> verdicts (the second model)
+    "detect",  # any text -> two models' token statistics -> P(machine-written)
     "image",  # drawing requests -> latent diffusion -> judged images
     "assistant",  # the stages in order: Assistant.answer()
     "evaluation",  # suites that run the assistant and its stages

@@ -240,6 +240,7 @@ def test_ask_prints_the_answer_that_replaced_the_streamed_draft(
         k=None,
         json=False,
         explain=False,
+        local=True,
     )
     assert answer_cli.cmd_ask(args) == 0
     printed = capsys.readouterr().out

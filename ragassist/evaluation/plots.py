@@ -25,7 +25,12 @@ def _save(fig: plt.Figure, path: Path) -> str:
     return path.name
 
 
-def roc(path: Path, labels: np.ndarray, scores: Mapping[str, np.ndarray]) -> str:
+def roc(
+    path: Path,
+    labels: np.ndarray,
+    scores: Mapping[str, np.ndarray],
+    title: str = "ROC: detecting hallucinations",
+) -> str:
     """ROC curves of several scorers of the positive class, with their AUROC in the legend."""
     fig, ax = plt.subplots(figsize=(5, 5))
     for name, s in scores.items():
@@ -35,7 +40,7 @@ def roc(path: Path, labels: np.ndarray, scores: Mapping[str, np.ndarray]) -> str
     ax.set(
         xlabel="false-positive rate",
         ylabel="true-positive rate",
-        title="ROC: detecting hallucinations",
+        title=title,
     )
     ax.legend(loc="lower right", fontsize=8)
     return _save(fig, path)

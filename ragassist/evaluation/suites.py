@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import InputError
+from .detect_suite import DetectSuite
 from .detection import VerifyFileSuite
 from .halueval_suite import HaluEvalSuite
 from .image_suite import ImageSuite
@@ -20,6 +21,7 @@ SUITES: dict[str, Suite] = {
         RagHaluEvalSuite(),
         RagCorpusSuite(),
         ImageSuite(),
+        DetectSuite(),
     )
 }
 

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
-from ..errors import ModelMissingError
+from ..errors import ConfigError, ModelMissingError
 from ..types import content_hash
+from .onnx_embed import SMALL_BATCH, OnnxEmbedder
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -63,15 +64,28 @@ class SentenceTransformerEmbedder:
         return int(self.model.max_seq_length or 0)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors; a few texts (a query) on one torch thread, restored after.
+
+        One query on 2 threads cost 482 ms of CPU against 21 ms on one, beside other jobs
+        (their waiting threads spin; bench/query.py); a batch keeps torch's threads.
+        """
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        )
+        import torch
+
+        before = torch.get_num_threads()
+        if len(texts) <= SMALL_BATCH:
+            torch.set_num_threads(1)
+        try:
+            vectors = self.model.encode(
+                list(texts),
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+        finally:
+            torch.set_num_threads(before)
         return np.asarray(vectors, dtype=np.float32)
 
 
@@ -122,8 +136,17 @@ class HashEmbedder:
 
 
 @functools.cache
-def get_embedder(name: str = MINILM, batch_size: int = 64) -> Embedder:
-    """The embedder for a config name, one instance per process."""
+def get_embedder(
+    name: str = MINILM, batch_size: int = 64, backend: str = "torch", threads: int = 0
+) -> Embedder:
+    """The embedder for a config name and backend (config.EmbedBackend), one instance per process."""
     if name.startswith("hash-"):
         return HashEmbedder(int(name.split("-", 1)[1]))
-    return SentenceTransformerEmbedder(name, batch_size)
+    if backend == "torch":
+        return SentenceTransformerEmbedder(name, batch_size)
+    if name != MINILM:
+        raise ConfigError(
+            f"embed.backend given as {backend!r} exports only {MINILM}, not {name!r}; "
+            "set embed.backend = 'torch' for another model"
+        )
+    return OnnxEmbedder(backend, batch_size, threads)  # type: ignore[arg-type]  # checked by config

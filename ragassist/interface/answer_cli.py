@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,9 +13,11 @@ from rich.console import Console
 
 from ..config import Config
 from ..errors import InputError
-from .show import answer_dict, print_citations, print_verdicts
+from . import remote
+from .show import answer_dict, answer_from_dict, print_citations, print_verdicts
 
 out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -56,21 +59,40 @@ def load_models(assistant: Any) -> None:
             verifier.answer_judge.load()
 
 
-def cmd_ask(args: argparse.Namespace) -> int:
+def local_answer(
+    config: Config, question: str, k: int | None, on_token: Callable[[str], None] | None
+) -> dict[str, object]:
+    """Load the models in this process and answer (the cold path: 5-30 s of loading)."""
     from ..assistant import Assistant
 
-    assistant = Assistant(_config(args))
+    assistant = Assistant(config)
+    load_models(assistant)
+    return answer_dict(assistant.answer(question, k=k, on_token=on_token))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    config = _config(args)
     streamed: list[str] = []
 
     def stream(piece: str) -> None:
         streamed.append(piece)
         out.print(piece, end="", markup=False, soft_wrap=True)
 
-    load_models(assistant)
-    answer = assistant.answer(args.question, k=args.k, on_token=None if args.json else stream)
+    on_token = None if args.json else stream
+    server = None if args.local else remote.find_server(config, say)
+    data = None
+    if server is not None:
+        say(f"asking the running server at {server.url} (--local loads the models here)")
+        try:
+            data = remote.ask(server, args.question, args.k, on_token)
+        except remote.ServerRefused as e:
+            say(f"{e}; answering here")
+    if data is None:
+        data = local_answer(config, args.question, args.k, on_token)
     if args.json:
-        out.print_json(data=answer_dict(answer))
+        out.print_json(data=data)
         return 0
+    answer = answer_from_dict(data)
     out.print()
     if "".join(streamed).strip() != answer.text.strip():  # verification changed what is shown
         out.print("[yellow]Answer after verification:[/] ", end="")
@@ -80,6 +102,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
     print_citations(out, answer)
     print_verdicts(out, answer, explain=args.explain)
     return 0
+
+
+def say(line: str) -> None:
+    """One line about where the answer comes from, on stderr (stdout stays the answer)."""
+    err.print(line, markup=False, style="dim", soft_wrap=True)
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -156,6 +183,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="verify without the 1.5B answer judge (about half the time; misses more wrong answers)",
     )
     p.add_argument("--explain", action="store_true", help="show every verifier signal per claim")
+    p.add_argument(
+        "--local",
+        action="store_true",
+        help=f"load the models here even when `ragassist serve` runs (${remote.SERVER_ENV}, "
+        f"default {remote.DEFAULT_SERVER})",
+    )
     p.set_defaults(func=cmd_ask)
 
     p = sub.add_parser("verify", parents=[common], help="check any answer against any context")

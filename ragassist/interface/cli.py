@@ -23,6 +23,7 @@ PLUGINS = [
     "ragassist.interface.answer_cli",
     "ragassist.interface.chat_cli",
     "ragassist.interface.serve_cli",
+    "ragassist.interface.detect_cli",
 ]
 
 

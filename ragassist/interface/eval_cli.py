@@ -20,6 +20,7 @@ EPILOG = """suites:
   rag-halueval            end to end over the held-out HaluEval-QA passages
   rag-corpus              end to end over --docs with --questions
   image                   image model: prompt adherence, judge ceiling, injected wrong images
+  detect                  machine-written text detection (human vs ChatGPT/Qwen/SmolLM2 text)
 A re-run with the same setup resumes; see eval/README.md."""
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.text import Text
 
-from ..types import VERDICT_BANDS, Answer, Verdict, worst_label
+from ..types import VERDICT_BANDS, Answer, Chunk, Citation, Claim, Hit, Verdict, worst_label
 from ..verification.signals import is_invented
 
 FLAG = "⚠"
@@ -142,3 +144,43 @@ def answer_dict(answer: Answer) -> dict[str, object]:
         "generation": answer.generation,
         "models": answer.models,
     }
+
+
+def answer_from_dict(data: dict[str, Any]) -> Answer:
+    """The Answer back from `answer_dict`'s JSON (a server's reply), enough to render it."""
+
+    def chunk(d: dict[str, Any]) -> Chunk:
+        return Chunk(d["chunk_id"], d["source"], "", d["location"], 0, 0, d.get("text", ""))
+
+    return Answer(
+        question=data["question"],
+        text=data["answer"],
+        citations=[
+            Citation(c["number"], Hit(chunk(c), 0.0), c["inferred"]) for c in data["citations"]
+        ],
+        verdicts=[
+            Verdict(
+                Claim(v["claim"]),
+                v["probability"],
+                v["flagged"],
+                v["evidence"],
+                v["evidence_source"],
+                v["signals"],
+                v["verdict"],
+            )
+            for v in data["claims"]
+        ],
+        hits=[
+            Hit(chunk(h), h["score"], h["dense_score"], h["keyword_score"])
+            for h in data["passages"]
+        ],
+        abstained=data["abstained"],
+        reason=data["reason"],
+        support=data["support"],
+        timings=data["timings"],
+        models=data["models"],
+        generation=data["generation"],
+        image_path=data["image"],
+        draft=data["draft"],
+        draft_support=data["draft_support"],
+    )

@@ -18,6 +18,8 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..remote import settings_hash
+from .detect_api import router as detect_router
 from .engine import Engine
 from .errors import MAX_JSON_BYTES, ApiError, install_handlers
 from .native_api import router as native_router
@@ -104,6 +106,7 @@ def create_app(engine: Engine, api_key: str | None = None, max_upload_mb: float 
     install_handlers(app)
     app.include_router(openai_router)
     app.include_router(native_router)
+    app.include_router(detect_router)
 
     @app.get("/health", summary="Whether the models are loaded (public)")
     async def health() -> JSONResponse:
@@ -111,6 +114,9 @@ def create_app(engine: Engine, api_key: str | None = None, max_upload_mb: float 
             "status": engine.status,
             "step": engine.step,
             "model": engine.model_name,
+            # a hash of the index folder and answer settings: `ragassist ask` reuses this server
+            # only when its own settings hash the same (interface/remote.py)
+            "settings": settings_hash(engine.config),
             "queue": {
                 "running": min(engine.queue.admitted, 1),
                 "waiting": engine.queue.waiting,

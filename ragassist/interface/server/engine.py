@@ -112,7 +112,8 @@ class Engine:
         began = time.perf_counter()
         try:
             self._step(progress, "embedder")
-            inner = get_embedder(self.config.embed.model, self.config.embed.batch_size)
+            e = self.config.embed
+            inner = get_embedder(e.model, e.batch_size, e.backend, e.threads)
             inner.embed(["warm up"])
             embedder = self.embedder = SharedEmbedder(inner)
             self._step(progress, "index")

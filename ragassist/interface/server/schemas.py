@@ -73,3 +73,10 @@ class VerifyRequest(_Body):
     question: Annotated[str, Field(max_length=4000)] = ""
     policy: Literal["flag", "strict", "abstain"] | None = None
     profile: Literal["general", "qa", "dialogue", "summarization"] | None = None
+
+
+class DetectRequest(_Body):
+    """POST /v1/detect: one text; a long one is scored in sampled windows (the JSON body
+    limit, 1 MB, refuses more: the CLI reads up to 10 MB)."""
+
+    text: Annotated[str, Field(min_length=1, max_length=1_000_000)]
