@@ -85,6 +85,7 @@ def ray_session(address: str = LOCAL) -> Iterator[ModuleType]:
         yield ray
         return
     check_reachable(address)
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline: Ray reports nothing home
     options: dict[str, Any] = {"logging_level": logging.WARNING, "include_dashboard": False}
     if address == LOCAL:
         options |= {"num_cpus": os.cpu_count(), "object_store_memory": LOCAL_OBJECT_STORE_BYTES}
@@ -95,10 +96,7 @@ def ray_session(address: str = LOCAL) -> Iterator[ModuleType]:
     try:
         ray.init(address=address, **options)
     except (ConnectionError, ValueError) as e:
-        raise InputError(
-            f"could not join Ray at {address}: {e}. For ray:// addresses the Ray Client is "
-            f"needed ({RAY_INSTALL}); for auto, start a cluster with `ray start --head`."
-        ) from e
+        raise InputError(f"could not join Ray at {address}: {e}. {_join_hint(e)}") from e
     except Exception as e:  # Ray raises a bare Exception when its processes start too slowly
         ray.shutdown()
         raise RagassistError(
@@ -110,6 +108,23 @@ def ray_session(address: str = LOCAL) -> Iterator[ModuleType]:
         yield ray
     finally:
         ray.shutdown()
+
+
+def _join_hint(error: BaseException) -> str:
+    """What to do about a failed join: the cluster's token, the Ray Client, or a head to join."""
+    chain, cause = [], error
+    while cause is not None:
+        chain.append(str(cause))
+        cause = cause.__cause__ or cause.__context__
+    if any("AuthToken" in text or "Authentication" in text for text in chain):
+        return (
+            "The cluster asks for its token: set RAY_AUTH_MODE=token here, with the head's "
+            "token in ~/.ray/auth_token or RAY_AUTH_TOKEN (`ray get-auth-token` on the head)."
+        )
+    return (
+        f"For ray:// addresses the Ray Client is needed ({RAY_INSTALL}); for auto, start a "
+        "cluster with `ray start --head`."
+    )
 
 
 def pool_size(ray: ModuleType, workers: int | None) -> int:

@@ -146,6 +146,7 @@ def test_a_killed_worker_is_restarted_and_the_run_finishes(
     assert_same_index(tmp_path / "plain", tmp_path / "ray")
 
 
+@pytest.mark.slow  # the default run has the restart case; this one runs with make test-all
 @pytest.mark.usefixtures("small_batches")
 def test_a_worker_that_stays_dead_stops_the_run_with_whole_batches_kept(
     tmp_path: Path, ray_local: ModuleType, monkeypatch: pytest.MonkeyPatch
@@ -169,6 +170,7 @@ def test_a_worker_that_stays_dead_stops_the_run_with_whole_batches_kept(
     assert_same_index(tmp_path / "plain", tmp_path / "ray")
 
 
+@pytest.mark.slow  # one more Ray run; the library path is in the default run
 def test_cli_index_with_ray_reports_its_workers(
     tmp_path: Path, ray_local: ModuleType, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -204,3 +206,14 @@ def test_a_path_after_ray_or_a_dead_address_is_named_with_the_fix() -> None:
         assert cluster.check_address(good) == good
     with pytest.raises(InputError, match=r"cannot reach a Ray cluster at 127\.0\.0\.1:9"):
         cluster.check_reachable("127.0.0.1:9")  # the discard port: nothing listens there
+
+
+def test_a_cluster_that_wants_its_token_is_named_with_the_fix() -> None:
+    try:
+        try:
+            raise RuntimeError("RPC error: InvalidAuthToken: token is missing or incorrect")
+        except RuntimeError as cause:
+            raise ConnectionError("Failed to connect to Ray cluster at 10.0.0.5:6379") from cause
+    except ConnectionError as e:
+        assert "RAY_AUTH_MODE=token" in cluster._join_hint(e)
+    assert "ragassist[ray]" in cluster._join_hint(ConnectionError("ray client connection timeout"))
