@@ -56,7 +56,6 @@ def test_verify_file_on_ray_writes_the_plain_results_in_order_and_resumes(
     assert len({row["id"] for row in rows_of(tmp_path / "ray")}) == 30
 
 
-@pytest.mark.slow  # two more evaluation runs; verify-file on Ray is in the default run
 def test_rag_corpus_on_ray_indexes_once_on_the_driver(
     tmp_path: Path, ray_local: ModuleType
 ) -> None:

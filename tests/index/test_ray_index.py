@@ -146,7 +146,6 @@ def test_a_killed_worker_is_restarted_and_the_run_finishes(
     assert_same_index(tmp_path / "plain", tmp_path / "ray")
 
 
-@pytest.mark.slow  # the default run has the restart case; this one runs with make test-all
 @pytest.mark.usefixtures("small_batches")
 def test_a_worker_that_stays_dead_stops_the_run_with_whole_batches_kept(
     tmp_path: Path, ray_local: ModuleType, monkeypatch: pytest.MonkeyPatch
@@ -170,7 +169,6 @@ def test_a_worker_that_stays_dead_stops_the_run_with_whole_batches_kept(
     assert_same_index(tmp_path / "plain", tmp_path / "ray")
 
 
-@pytest.mark.slow  # one more Ray run; the library path is in the default run
 def test_cli_index_with_ray_reports_its_workers(
     tmp_path: Path, ray_local: ModuleType, capsys: pytest.CaptureFixture[str]
 ) -> None:
