@@ -11,8 +11,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import os
-import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -26,6 +24,7 @@ from ..index.cluster import (
     ray_session,
     require_ray,
     worker_errors,
+    worker_id,
 )
 from .runner import ItemScorer, RunContext, Suite, scored_row
 from .suites import get_suite
@@ -40,7 +39,7 @@ class ItemWorker:
 
     def __init__(self, suite: str, ctx: RunContext) -> None:
         self.suite, self.ctx = suite, ctx
-        self.id = f"{socket.gethostname()}:{os.getpid()}"
+        self.id = worker_id()
 
     @functools.cached_property
     def score(self) -> ItemScorer:

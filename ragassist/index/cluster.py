@@ -44,6 +44,11 @@ def require_ray() -> ModuleType:
     return ray
 
 
+def worker_id() -> str:
+    """This process as "host:pid": how a worker names itself in reports and progress."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def check_address(value: str) -> str:
     """A Ray address as given (local, auto, ray://HOST:PORT or HOST:PORT), or an error saying so."""
     if not _ADDRESS.fullmatch(value):

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
-import socket
 from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -31,6 +29,7 @@ from .cluster import (
     ray_session,
     require_ray,
     worker_errors,
+    worker_id,
 )
 from .embed import Embedder, HashEmbedder, SentenceTransformerEmbedder, get_embedder, set_offline
 from .indexer import Indexer, IndexReport, Pending, Prepared, prepare_file
@@ -76,7 +75,7 @@ class IndexWorker:
 
     def __init__(self, split: SplitConfig, spec: EmbedderSpec) -> None:
         self.split, self.spec = split, spec
-        self.id = f"{socket.gethostname()}:{os.getpid()}"
+        self.id = worker_id()
 
     @functools.cached_property
     def embedder(self) -> Embedder:
