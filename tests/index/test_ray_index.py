@@ -10,7 +10,9 @@ import os
 import random
 import signal
 import sqlite3
+import subprocess
 import sys
+import time
 from pathlib import Path
 from types import ModuleType
 
@@ -215,3 +217,42 @@ def test_a_cluster_that_wants_its_token_is_named_with_the_fix() -> None:
     except ConnectionError as e:
         assert "RAY_AUTH_MODE=token" in cluster._join_hint(e)
     assert "ragassist[ray]" in cluster._join_hint(ConnectionError("ray client connection timeout"))
+
+
+PACED_RAY_DRIVER = """
+import sys, time
+from ragassist import Assistant, Config
+from ragassist.index import indexer, ray_index
+from ragassist.index.embed import HashEmbedder
+
+indexer.BATCH_CHUNKS, ray_index.TASK_BYTES = 16, 2_000
+Assistant(Config(index_dir=sys.argv[1]), embedder=HashEmbedder(64)).index(
+    [sys.argv[2]], ray="local", on_commit=lambda report: time.sleep(0.5)  # paced: killed mid-run
+)
+"""
+
+
+def test_a_killed_ray_driver_leaves_whole_batches_and_a_rerun_finishes(
+    tmp_path: Path, ray_local: ModuleType
+) -> None:
+    docs, idx = tmp_path / "docs", tmp_path / "ray"
+    write_docs(docs, 60)
+    assistant(tmp_path / "plain").index([docs])
+    proc = subprocess.Popen([sys.executable, "-c", PACED_RAY_DRIVER, str(idx), str(docs)])
+    db, committed, deadline = idx / "chunks.sqlite", 0, time.monotonic() + 300
+    while committed < 30 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+        try:
+            with sqlite3.connect(db) as con:
+                committed = con.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        except sqlite3.OperationalError:  # not created yet
+            pass
+    os.kill(proc.pid, signal.SIGKILL)  # the driver, with its local Ray
+    proc.wait()
+    files, chunks, _ = contents(idx)
+    assert 0 < len(files) < 60, "the kill must land mid-run"
+    per_source = {s: sum(c[2] == s for c in chunks) for s, *_ in files}
+    assert all(per_source[s] == n for s, _, _, n in files)  # every stored file is whole
+    again = assistant(idx).index([docs], ray="local")
+    assert again.unchanged == len(files) and len(again.added) == 60 - len(files)
+    assert_same_index(tmp_path / "plain", idx)
