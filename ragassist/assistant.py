@@ -20,7 +20,8 @@ from .generation.prompt import ABSTAIN, build_prompt, validate_question
 from .image import is_image_request
 from .image.answer import answer_with_image
 from .index.embed import Embedder, get_embedder
-from .index.indexer import Indexer, IndexReport, write_lock
+from .index.indexer import IndexReport, write_lock
+from .index.ray_index import make_indexer
 from .index.retrieve import Retriever
 from .index.search_index import SearchIndex
 from .index.store import FORMAT_VERSION, Store, check_manifest
@@ -88,8 +89,12 @@ class Assistant:
         corpus: str | None = None,
         rebuild: bool = False,
         progress: bool = False,
+        ray: str | None = None,
+        ray_workers: int | None = None,
+        on_commit: Callable[[IndexReport], None] | None = None,
     ) -> IndexReport:
-        """Bring the index in line with these files/folders (or a built-in corpus), incrementally."""
+        """Bring the index in line with these files/folders (or a built-in corpus), incrementally;
+        on Ray actors when `ray` is an address ("local", "auto", ...); `on_commit` sees each batch."""
         folder = self.config.index_dir
         with write_lock(folder):
             if rebuild:
@@ -109,7 +114,10 @@ class Assistant:
                 scopes.append(corpus + "/")
             with self.store.transaction() as db:
                 self.store.set_meta(db, **self.manifest())
-            indexer = Indexer(self.store, self.search_index, self._splitter, self.embedder)
+            indexer = make_indexer(
+                self.store, self.search_index, self._splitter, self.config.split,
+                self.embedder, ray, ray_workers, on_commit,
+            )  # fmt: skip
             report = indexer.run(sources, scopes, progress=progress)
             report.ignored = ignored
             return report

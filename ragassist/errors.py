@@ -38,3 +38,7 @@ class ModelMissingError(RagassistError):
     def __init__(self, what: str, pip_command: str) -> None:
         super().__init__(f"{what} is not installed. Install it with: {pip_command}")
         self.pip_command = pip_command
+
+
+class ExtraMissingError(RagassistError):
+    """An optional part (an extra such as ragassist[ray]) is not installed; the message says how."""

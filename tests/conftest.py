@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from types import ModuleType
+
 import pytest
 
 from ragassist.index.embed import Embedder, HashEmbedder, get_embedder
@@ -19,3 +22,18 @@ def embedder() -> Embedder:
 def hash_embedder() -> Embedder:
     """A model-free deterministic embedder for plumbing tests."""
     return HashEmbedder(64)
+
+
+@pytest.fixture(scope="session")
+def ray_local() -> Iterator[ModuleType]:
+    """A local Ray, started once by ragassist's own ray_session and shared by the Ray tests.
+
+    The library joins a Ray this process already started, so each test pays no start-up.
+    """
+    pytest.importorskip(
+        "ray", reason="Ray is an optional extra: pip install 'ragassist[ray]' (make install-ray)"
+    )
+    from ragassist.index.cluster import ray_session
+
+    with ray_session() as ray:
+        yield ray

@@ -221,10 +221,16 @@ class RagHaluEvalSuite:
         }
         return Plan(items, identity)
 
-    def open(self, ctx: RunContext) -> ItemScorer:
-        assistant = assistant_for(ctx)
+    def prepare(self, ctx: RunContext, assistant: Any = None) -> None:
+        """Index the corpus into the run folder (once, before scorers open; on Ray, the driver)."""
+        assistant = assistant or assistant_for(ctx)
         report = assistant.index([ctx.out / "corpus"], progress=ctx.options.progress)
         log.info("indexed corpus: %s", report)
+
+    def open(self, ctx: RunContext) -> ItemScorer:
+        assistant = assistant_for(ctx)
+        if not ctx.extras.get("prepared"):
+            self.prepare(ctx, assistant)
         answer = answers_enabled(ctx)
         return lambda item: score_question(assistant, item, answer)
 

@@ -105,16 +105,22 @@ class RagCorpusSuite:
         }
         return Plan([rows[i] for i in chosen], identity)
 
-    def open(self, ctx: RunContext) -> ItemScorer:
+    def prepare(self, ctx: RunContext, assistant: Any = None) -> None:
+        """Index --docs into the run folder (once, before scorers open; on Ray, the driver)."""
         from ..documents.corpora import CORPORA
 
-        assistant = assistant_for(ctx)
+        assistant = assistant or assistant_for(ctx)
         docs = ctx.options.docs
         assert docs is not None
         if str(docs) in CORPORA:
             assistant.index(corpus=str(docs), progress=ctx.options.progress)
         else:
             assistant.index([docs], progress=ctx.options.progress)
+
+    def open(self, ctx: RunContext) -> ItemScorer:
+        assistant = assistant_for(ctx)
+        if not ctx.extras.get("prepared"):
+            self.prepare(ctx, assistant)
         answer = answers_enabled(ctx)
         return lambda item: score_question(assistant, item, answer)
 

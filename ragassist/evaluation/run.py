@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +24,11 @@ from .runner import (
     RunContext,
     RunOptions,
     RunResult,
+    Suite,
     check_run_folder,
     config_identity,
     read_results,
+    scored_row,
 )
 from .suites import get_suite
 
@@ -63,9 +66,6 @@ def run(options: RunOptions, extras: dict[str, Any] | None = None) -> RunResult:
     )
     open_seconds = 0.0
     if todo:
-        t0 = time.perf_counter()
-        score = suite.open(ctx)
-        open_seconds = time.perf_counter() - t0
         writer = ResultsWriter(results)
         bar = tqdm(
             total=len(plan.items),
@@ -76,12 +76,17 @@ def run(options: RunOptions, extras: dict[str, Any] | None = None) -> RunResult:
             dynamic_ncols=True,
         )
         try:
-            for item in todo:
-                t1 = time.perf_counter()
-                row = score(item)
-                row = {"id": item["id"], **row, "seconds": time.perf_counter() - t1}
+            setup: dict[str, float] = {}
+            if options.ray is None:
+                rows_now = score_here(suite, ctx, todo, setup)
+            else:
+                from .ray_run import score_on_ray
+
+                rows_now = score_on_ray(suite, ctx, todo, setup)
+            for row in rows_now:  # in plan order, each appended as soon as it is scored
                 writer.append(row)
                 bar.update(1)
+            open_seconds = setup.get("seconds", 0.0)
         finally:
             bar.close()
             writer.close()
@@ -95,3 +100,14 @@ def run(options: RunOptions, extras: dict[str, Any] | None = None) -> RunResult:
     }
     report.write(out, suite.name, ctx, identity, summary, timings, len(rows))
     return RunResult(out, summary.metrics, len(todo))
+
+
+def score_here(
+    suite: Suite, ctx: RunContext, todo: list[dict[str, Any]], setup: dict[str, float]
+) -> Iterator[dict[str, Any]]:
+    """Open the suite's models in this process (setup["seconds"]), then score item by item."""
+    began = time.perf_counter()
+    score = suite.open(ctx)
+    setup["seconds"] = time.perf_counter() - began
+    for item in todo:
+        yield scored_row(score, item)

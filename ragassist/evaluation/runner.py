@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ class RunOptions:
     docs: Path | None = None  # rag-corpus: folder of documents
     file: Path | None = None  # verify-file: JSONL of {context, answer[, label]}
     progress: bool = True  # show a progress bar on stderr
+    ray: str | None = None  # score items on Ray actors: "local", "auto" or a cluster address
+    ray_workers: int | None = None  # Ray actors (each holds the models); None = one per CPU
 
 
 @dataclass
@@ -80,6 +83,13 @@ class Summary:
 
 
 ItemScorer = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+def scored_row(score: ItemScorer, item: dict[str, Any]) -> dict[str, Any]:
+    """One result row: the item's id, what the scorer returned, and the seconds it took."""
+    began = time.perf_counter()
+    row = score(item)
+    return {"id": item["id"], **row, "seconds": time.perf_counter() - began}
 
 
 class Suite(Protocol):

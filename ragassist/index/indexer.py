@@ -11,7 +11,7 @@ import functools
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +46,7 @@ class IndexReport:
     chunks_embedded: int = 0  # the rest reused stored vectors of identical text
     chunks_total: int = 0
     seconds: float = 0.0
+    workers: dict[str, int] = field(default_factory=dict)  # --ray: files prepared per "host:pid"
 
 
 @contextmanager
@@ -80,6 +81,25 @@ def write_lock(folder: Path) -> Iterator[None]:
         yield
 
 
+@dataclass
+class Pending:
+    """A file whose bytes are new or changed: it must be parsed, split and embedded."""
+
+    source: Source
+    data: bytes
+    is_new: bool
+
+
+@dataclass
+class Prepared:
+    """A file parsed and split, ready to commit; `vectors` holds what a worker embedded already."""
+
+    record: FileRecord
+    chunks: list[Chunk]
+    is_new: bool
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # Chunk.embed_text -> vector
+
+
 class Indexer:
     """Brings a store and its search index in line with a set of sources."""
 
@@ -89,9 +109,11 @@ class Indexer:
         search: SearchIndex,
         make_splitter: Callable[[], Splitter],
         embedder: Embedder,
+        on_commit: Callable[[IndexReport], None] | None = None,
     ) -> None:
         self.store, self.search, self.embedder = store, search, embedder
         self._make_splitter = make_splitter  # called once, only when a file must be split
+        self.on_commit = on_commit  # called after every committed batch (progress, tests)
 
     @functools.cached_property
     def splitter(self) -> Splitter:
@@ -103,8 +125,25 @@ class Indexer:
         """Index `sources`; stored sources under any of `scopes` that are not among them are removed."""
         began = time.perf_counter()
         report = IndexReport()
+        pending, removed = self._check(sources, scopes, report, progress)
+        bar = tqdm(total=len(pending), unit="file", desc="indexing", disable=not progress)
+        prepared = self._prepare(pending, report)
+        try:
+            self._write(prepared, removed, report, bar)
+        finally:
+            prepared.close()  # a worker pool behind it is released even when a commit fails
+            bar.close()
+        self.search.refresh()
+        report.chunks_total = self.store.count()
+        report.seconds = time.perf_counter() - began
+        return report
+
+    def _check(
+        self, sources: Sequence[Source], scopes: Iterable[str], report: IndexReport, progress: bool
+    ) -> tuple[list[Pending], list[str]]:
+        """Read and hash every source: (new or changed files, stored sources to remove)."""
         existing = self.store.files()
-        pending: list[tuple[Source, bytes, bool]] = []  # (source, data, is_new)
+        pending: list[Pending] = []
         # reading and hashing 100,000 files takes a while before anything is indexed: shown too
         for source in tqdm(sources, unit="file", desc="checking", disable=not progress):
             try:
@@ -116,58 +155,82 @@ class Indexer:
             if old and old.file_hash == content_hash(data):
                 report.unchanged += 1
             else:
-                pending.append((source, data, old is None))
+                pending.append(Pending(source, data, old is None))
         seen = {s.name for s in sources}
         scopes = tuple(scopes)
-        removed = [n for n in existing if n not in seen and n.startswith(scopes)]
-        report.removed = removed
+        report.removed = [n for n in existing if n not in seen and n.startswith(scopes)]
+        return pending, list(report.removed)
 
-        batch: list[tuple[FileRecord, list[Chunk]]] = []
-        bar = tqdm(total=len(pending), unit="file", desc="indexing", disable=not progress)
-        for source, data, is_new in pending:
-            try:
-                document = source.parse(data)
-            except LoadError as e:
-                report.skipped.append((source.name, e.reason))
+    def _prepare(self, pending: list[Pending], report: IndexReport) -> Generator[Prepared | None]:
+        """Parse and split each pending file in this process, in order; None for a skipped one."""
+        for item in pending:
+            prepared = prepare_file(item, self.splitter)
+            if isinstance(prepared, str):
+                report.skipped.append((item.source.name, prepared))
+                yield None
+            else:
+                yield prepared
+
+    def _write(
+        self,
+        prepared: Iterable[Prepared | None],
+        removed: list[str],
+        report: IndexReport,
+        bar: tqdm,
+    ) -> None:
+        """Group prepared files into batches of BATCH_CHUNKS chunks and commit each at once."""
+        batch: list[Prepared] = []
+        for item in prepared:
+            if item is None:
                 bar.update()
                 continue
-            chunks = self.splitter.split(document)
-            record = FileRecord(source.name, document.file_hash, document.title, len(chunks))
-            batch.append((record, chunks))
-            (report.added if is_new else report.changed).append(source.name)
-            if sum(len(c) for _, c in batch) >= BATCH_CHUNKS:
+            batch.append(item)
+            (report.added if item.is_new else report.changed).append(item.record.source)
+            if sum(len(p.chunks) for p in batch) >= BATCH_CHUNKS:
                 self._commit(batch, removed, report)
                 removed = []
                 bar.update(len(batch))
+                cluster = {"workers": len(report.workers)} if report.workers else {}
+                bar.set_postfix(chunks=report.chunks_added, **cluster)
                 batch = []
         if batch or removed:
             self._commit(batch, removed, report)
             bar.update(len(batch))
-        bar.close()
-        self.search.refresh()
-        report.chunks_total = self.store.count()
-        report.seconds = time.perf_counter() - began
-        return report
 
-    def _commit(
-        self, batch: list[tuple[FileRecord, list[Chunk]]], removed: list[str], report: IndexReport
-    ) -> None:
+    def _embed(self, texts: list[str], batch: list[Prepared]) -> np.ndarray:
+        """Vectors of texts no stored chunk has: embedded here (a Ray run brings its own)."""
+        return self.embedder.embed(texts)
+
+    def _commit(self, batch: list[Prepared], removed: list[str], report: IndexReport) -> None:
         """Embed the batch (reusing stored vectors for identical text) and commit it at once."""
-        inputs = [c.embed_text for _, chunks in batch for c in chunks]
+        inputs = [c.embed_text for p in batch for c in p.chunks]
         known = self.store.vectors_by_text(inputs)
         todo = [t for t in dict.fromkeys(inputs) if t not in known]
         if todo:
-            known.update(zip(todo, self.embedder.embed(todo), strict=True))
+            known.update(zip(todo, self._embed(todo, batch), strict=True))
         report.chunks_embedded += len(todo)
         report.chunks_added += len(inputs)
         rows, i = [], 0
-        for record, chunks in batch:
+        for p in batch:
             vectors = (
-                np.stack([known[t] for t in inputs[i : i + len(chunks)]])
-                if chunks
+                np.stack([known[t] for t in inputs[i : i + len(p.chunks)]])
+                if p.chunks
                 else np.zeros((0, self.embedder.dim), np.float32)
             )
-            rows.append((record, chunks, vectors))
-            i += len(chunks)
+            rows.append((p.record, p.chunks, vectors))
+            i += len(p.chunks)
         self.store.replace_files(rows, removed)
         log.info("committed %d files, %d chunks (%d embedded)", len(batch), len(inputs), len(todo))
+        if self.on_commit is not None:
+            self.on_commit(report)
+
+
+def prepare_file(item: Pending, splitter: Splitter) -> Prepared | str:
+    """Parse and split one pending file: the Prepared file, or the reason it is skipped."""
+    try:
+        document = item.source.parse(item.data)
+    except LoadError as e:
+        return e.reason
+    chunks = splitter.split(document)
+    record = FileRecord(item.source.name, document.file_hash, document.title, len(chunks))
+    return Prepared(record, chunks, item.is_new)

@@ -219,6 +219,11 @@ class Store:
                 found[text] = np.frombuffer(row[0], dtype=np.float32)
         return found
 
+    def text_hashes(self, source: str) -> frozenset[str]:
+        """Hashes of the texts a source's stored chunks embed: what a re-split need not re-embed."""
+        rows = self.db.execute("SELECT text_hash FROM chunks WHERE source = ?", (source,))
+        return frozenset(r[0] for r in rows)
+
     def all_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """(rowids, vectors) of every chunk, for rebuilding the FAISS index."""
         rows = self.db.execute("SELECT rowid, vector FROM chunks ORDER BY rowid").fetchall()

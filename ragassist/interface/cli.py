@@ -12,6 +12,7 @@ from rich.console import Console
 
 from ..config import Config
 from ..errors import RagassistError
+from .ray_options import add_ray_options, ray_address
 
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
@@ -39,7 +40,12 @@ def cmd_index(args: argparse.Namespace) -> int:
         raise RagassistError("give at least one file or folder to index, or --corpus NAME")
     assistant = _assistant(args)
     report = assistant.index(
-        args.paths, corpus=args.corpus, rebuild=args.rebuild, progress=not args.json
+        args.paths,
+        corpus=args.corpus,
+        rebuild=args.rebuild,
+        progress=not args.json,
+        ray=ray_address(args),
+        ray_workers=args.ray_workers,
     )
     if args.json:
         out.print_json(data=report.__dict__)
@@ -50,6 +56,9 @@ def cmd_index(args: argparse.Namespace) -> int:
             f"{len(report.skipped)} skipped; {report.chunks_added} chunks written "
             f"({report.chunks_embedded} embedded), {report.chunks_total} in total; {report.seconds:.1f} s"
         )
+        if report.workers:
+            done = ", ".join(f"{worker} ({n})" for worker, n in report.workers.items())
+            out.print(f"  Ray workers (files done): {done}", markup=False)
         for path, reason in report.skipped:
             out.print(f"  [yellow]skipped[/] {path}: {reason}")
         if report.ignored:
@@ -126,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="*", help="files or folders of .txt, .md, .html, .pdf")
     p.add_argument("--corpus", help="a built-in corpus: python-reference")
     p.add_argument("--rebuild", action="store_true", help="start from an empty index")
+    add_ray_options(p, "read, split and embed the files")
     p.set_defaults(func=cmd_index)
 
     p = sub.add_parser("search", parents=[common], help="find passages (hybrid dense + keyword)")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from ..errors import InputError
+from .ray_options import add_ray_options, ray_address
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +48,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--retrieval-only", action="store_true", help="RAG suites: skip answering")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_ray_options(p, "score the items")
     p.add_argument(
         "--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"), help="print metric deltas"
     )
@@ -78,6 +80,8 @@ def run_command(args: argparse.Namespace) -> int:
         docs=args.docs,
         file=args.file,
         progress=not args.no_progress,
+        ray=ray_address(args),
+        ray_workers=args.ray_workers,
     )
     result = run(options, {"retrieval_only": args.retrieval_only})
     scored = result.scored_now
