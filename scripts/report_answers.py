@@ -11,6 +11,8 @@ answer judge on). Two views:
   or declined it): AUROC of its support, wrong answers flagged and right ones flagged at the
   fitted threshold. --labels RUN=FILE relabels drafts by hand (eval/labels rows {"id", "right"})
   where the draft is the answer those labels were made for (same id, same text).
+--shown-labels FILE relabels shown answers by hand (rows {"id", "answer", "right"}, each read
+beside its gold answer) where the shown answer is that very text; the others keep containment.
 Runs in seconds; nothing is fitted here.
 """
 
@@ -38,7 +40,9 @@ def draft_of(row: dict[str, Any]) -> tuple[str, float | None]:
     return ("", None) if support is None else (text, support)
 
 
-def shown_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+def shown_figures(
+    rows: list[dict[str, Any]], shown_labels: dict[tuple[str, str], int] | None = None
+) -> dict[str, Any]:
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     readings = [r for r in rows if r.get("draft") and not r["abstained"]]
@@ -60,6 +64,13 @@ def shown_figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
             else None,
             "declined (answerable)": _mean(r["abstained"] for r in answerable),
         }
+        if shown_labels is not None:
+            keys = [(r["id"], r["answer"]) for r in spoken]
+            out["right (shown answer, hand labels where read)"] = (
+                sum(shown_labels.get(k, bool(r["gold_contained"])) for k, r in zip(keys, spoken))
+                / len(answerable)
+            )
+            out["hand labels used"] = sum(k in shown_labels for k in keys)
     if unanswerable:
         out["unanswerable"] = len(unanswerable)
         out["declined (unanswerable)"] = _mean(r["abstained"] for r in unanswerable)
@@ -126,15 +137,20 @@ def main() -> None:
         default=[],
         help="RUN=LABELS.jsonl:OLD_RUN: hand labels made for OLD_RUN's answers",
     )
+    ap.add_argument("--shown-labels", type=Path, help="hand labels of shown answers (JSONL)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     labels = dict(hand_labels(spec) for spec in args.labels)
+    shown_labels = None
+    if args.shown_labels:
+        items = map(json.loads, args.shown_labels.read_text(encoding="utf-8").splitlines())
+        shown_labels = {(i["id"], i["answer"]): int(i["right"]) for i in items}
     report = {}
     for run in args.runs:
         rows = [json.loads(x) for x in (run / "results.jsonl").read_text().splitlines()]
         rows = [r for r in rows if "answer" in r]
         report[str(run)] = {
-            "shown": shown_figures(rows),
+            "shown": shown_figures(rows, shown_labels),
             "verifier (containment labels)": verifier_figures(rows, None),
         }
         if str(run) in labels:
