@@ -3,7 +3,8 @@
 Indexes corpora/handbook into a temporary folder, loads every model once (timed apart), then
 asks the handbook's answerable questions with the fast setting (verify.answer_judge off: the
 baseline) and the default, alternately, and prints p50 / p95 seconds of each and the ratio
-default / fast, question by question. Targets (issue 19, quiet 2-core machine): default p50
+default / fast, question by question, with the median seconds of each stage (retrieve, prompt,
+generate, verify), the first token and the tokens written, so that a miss says where. Targets (issue 19, quiet 2-core machine): default p50
 <= 6 s, fast p50 <= 3 s. About 2-4 minutes on 2 cores once the models are exported.
 
     .venv/bin/python bench/answer.py [--n 12]
@@ -52,14 +53,21 @@ def main() -> None:
         fast.answer("What does the encoder of a variational autoencoder output?")
         print(f"load and warm-up: {time.perf_counter() - t:.1f} s")
         times: dict[str, list[float]] = {"fast": [], "default": []}
+        stages: dict[str, dict[str, list[float]]] = {"fast": {}, "default": {}}
         for q in questions(args.n):
             for name, assistant in (("fast", fast), ("default", default)):
                 t = time.perf_counter()
-                assistant.answer(q)
+                answer = assistant.answer(q)
                 times[name].append(time.perf_counter() - t)
+                gen = answer.generation or {}
+                parts = {**answer.timings, "first token": gen.get("first_token_s", 0.0)}
+                parts["tokens written"] = gen.get("new_tokens", 0)
+                for stage, value in parts.items():
+                    stages[name].setdefault(stage, []).append(float(value or 0.0))
     med = statistics.median
     for name, xs in times.items():
         print(f"{name:8s} p50 {med(xs):.2f} s  p95 {p95(xs):.2f} s  ({len(xs)} questions)")
+        print("         median " + ", ".join(f"{k} {med(v):.2f}" for k, v in stages[name].items()))
     ratios = [d / f for d, f in zip(times["default"], times["fast"], strict=True)]
     print(f"default / fast, question by question: median {med(ratios):.2f}x")
 

@@ -170,7 +170,7 @@ class VerifyConfig:
     answer_judge: bool = True  # the assistant's own answers: a larger second model reads question, evidence and answer
     answer_judge_model: str = "qwen2.5-1.5b"  # never the generator's own model (skipped then)
     answer_judge_backend: GenerateBackend = "onnxruntime"  # int8: ~4x PyTorch bf16 here
-    answer_judge_chars: int = 900  # evidence it reads: the windows closest to question + answer
+    answer_judge_chars: int = 900  # evidence it reads: the windows closest to the question
 
     def __post_init__(self) -> None:
         _check_choice("verify.policy", self.policy, VerifyPolicy)

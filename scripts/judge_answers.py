@@ -71,7 +71,7 @@ def main() -> None:
         for run, row in tqdm(todo, desc="judge", unit="answer"):
             answer = ABSTAIN if args.declined else CITATION.sub("", row["answer"]).strip()
             hits = hits_of(row["sources"], knowledge)
-            evidence = judge_evidence(row["question"], answer, hits, embedder)
+            evidence = judge_evidence(row["question"], hits, embedder)
             j = judge.judge(row["question"], answer, evidence)
             out.write(
                 json.dumps(

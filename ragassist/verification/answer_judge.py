@@ -9,7 +9,9 @@ sharing one evaluated prefix (instructions, evidence, question):
   instead declined 32% of answerable questions);
 - "Does the proposed answer correctly answer the question?": the log-odds of Yes over No;
 - "Answer in a few words": its own answer, and how much of it the proposed answer contains.
-The judge reads only the evidence windows closest to the question and answer, not every passage.
+The judge reads only the evidence windows closest to the question, not every passage: chosen by
+the question alone (not by the draft), its own answer contained the gold answer more often on 110
+training questions (0.645 against 0.600: 5 questions won, none lost).
 """
 
 from __future__ import annotations
@@ -85,13 +87,15 @@ def agreement(judge_answer: str, proposed: str) -> float:
 
 
 def judge_evidence(
-    question: str, answer: str, hits: Sequence[Hit], embedder: Embedder, max_chars: int = 900
+    question: str, hits: Sequence[Hit], embedder: Embedder, max_chars: int = 900
 ) -> str:
-    """The evidence windows closest to question + answer, in document order, about max_chars."""
-    query = f"{question}\n{answer}"
+    """The two evidence windows closest to the question, about max_chars together.
+
+    The draft is left out on purpose: a wrong draft would pull the evidence towards itself.
+    """
     pool = build_pool(hits, embedder, max_chars=max(200, max_chars // 2))
-    vec = np.asarray(embedder.embed([query]))[0]
-    best, *_ = select(pool, query, vec, embedder, top=2)
+    vec = np.asarray(embedder.embed([question]))[0]
+    best, *_ = select(pool, question, vec, embedder, top=2)
     text = "\n".join(pool.windows[i].text for i in best)
     return text[: max_chars + max_chars // 4]
 

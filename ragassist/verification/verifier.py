@@ -246,9 +246,7 @@ class Verifier:
         if not (claims and hits and question.strip()) or judge is None:
             return None
         answer = " ".join(c.text for c in claims)
-        evidence = judge_evidence(
-            question, answer, hits, self.embedder, self.config.answer_judge_chars
-        )
+        evidence = judge_evidence(question, hits, self.embedder, self.config.answer_judge_chars)
         try:
             judgement = judge.judge(question, answer, evidence)
         except RagassistError as e:  # e.g. not enough memory to export it: verify without it

@@ -36,11 +36,10 @@ def test_agreement_is_the_share_of_the_judges_words_in_the_answer() -> None:
     assert agreement("The answer is", "anything") == 0.0  # nothing but filler
 
 
-def test_the_judge_reads_the_windows_closest_to_question_and_answer(hash_embedder) -> None:
+def test_the_judge_reads_the_windows_closest_to_the_question(hash_embedder) -> None:
     other = "Bananas are yellow fruit. " * 40
     text = judge_evidence(
         "Where was Marie Curie born?",
-        "Warsaw",
         [hit(other, "bananas.txt"), hit(PASSAGE)],
         hash_embedder,
         max_chars=300,
