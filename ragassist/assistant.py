@@ -248,7 +248,7 @@ class Assistant:
             result.judge = judgement.signals() | {"own_answer": judgement.own_answer}
         if declined:
             decision = decide(judgement, None, verifier.holds_below, judge_name)
-            if decision.action == "replace":
+            if decision.action == "replace" and judgement is not None:
                 return self._replace(result, judgement, hits, decision.reason)
             reason = "; ".join(
                 r for r in ("the model found no answer in the passages", decision.reason) if r
@@ -272,7 +272,7 @@ class Assistant:
         if decision.action == "decline":
             result.draft, result.draft_support = result.text, result.support
             self._abstain(result, decision.reason, None)
-        elif decision.action == "replace":
+        elif decision.action == "replace" and judgement is not None:
             self._replace(result, judgement, hits, decision.reason)
 
     def _replace(

@@ -66,10 +66,10 @@ def shown_figures(
         }
         if shown_labels is not None:
             keys = [(r["id"], r["answer"]) for r in spoken]
-            out["right (shown answer, hand labels where read)"] = (
-                sum(shown_labels.get(k, bool(r["gold_contained"])) for k, r in zip(keys, spoken))
-                / len(answerable)
-            )
+            out["right (shown answer, hand labels where read)"] = sum(
+                shown_labels.get(k, bool(r["gold_contained"]))
+                for k, r in zip(keys, spoken, strict=True)
+            ) / len(answerable)
             out["hand labels used"] = sum(k in shown_labels for k in keys)
     if unanswerable:
         out["unanswerable"] = len(unanswerable)

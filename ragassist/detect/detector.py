@@ -164,9 +164,10 @@ class Detector:
                 a, b = np.searchsorted(starts, s), np.searchsorted(starts, e)
                 if b - a >= MIN_SENTENCE_TOKENS:
                     sub = {key: v[a:b] for key, v in stats.items()}
-                    local = machine_score(self.method, cut(sub, b - a))
+                    local = machine_score(self.method, cut(sub, int(b - a)))
                     scored.append(Driver(text[s:e], s, e, round(local, 4)))
         scored.sort(key=lambda d: d.score, reverse=toward_machine)
-        seen: set[tuple[int, int]] = set()  # a sentence across two windows is shown once
-        unique = [d for d in scored if not ((d.start, d.end) in seen or seen.add((d.start, d.end)))]
-        return unique[:k]
+        unique: dict[tuple[int, int], Driver] = {}  # a sentence across two windows is shown once
+        for driver in scored:
+            unique.setdefault((driver.start, driver.end), driver)
+        return list(unique.values())[:k]

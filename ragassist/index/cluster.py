@@ -117,7 +117,8 @@ def ray_session(address: str = LOCAL) -> Iterator[ModuleType]:
 
 def _join_hint(error: BaseException) -> str:
     """What to do about a failed join: the cluster's token, the Ray Client, or a head to join."""
-    chain, cause = [], error
+    chain: list[str] = []
+    cause: BaseException | None = error
     while cause is not None:
         chain.append(str(cause))
         cause = cause.__cause__ or cause.__context__
