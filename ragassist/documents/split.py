@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -75,7 +75,10 @@ class Splitter:
 
     def split(self, document: Document) -> list[Chunk]:
         """The document's chunks in order, each with its character span and section label."""
-        chunks: list[Chunk] = []
+        return list(self.iter_split(document))
+
+    def iter_split(self, document: Document) -> Iterator[Chunk]:
+        """The same chunks one at a time, so a huge file need not hold them all at once."""
         cursor = 0  # chunks come in order: each starts after the previous one's start
         for text in self._splitter.split_text(document.text):
             if _HEADING_ONLY.fullmatch(text):  # its heading is already the next chunk's location
@@ -84,15 +87,12 @@ class Splitter:
             start = found if found >= 0 else max(document.text.find(text), 0)
             cursor = start + 1
             chunk_id = content_hash(f"{document.source}\x00{start}\x00{text}")
-            chunks.append(
-                Chunk(
-                    id=chunk_id,
-                    source=document.source,
-                    title=document.title,
-                    location=document.location_at(start),
-                    start=start,
-                    end=start + len(text),
-                    text=text,
-                )
+            yield Chunk(
+                id=chunk_id,
+                source=document.source,
+                title=document.title,
+                location=document.location_at(start),
+                start=start,
+                end=start + len(text),
+                text=text,
             )
-        return chunks

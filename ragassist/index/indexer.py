@@ -1,13 +1,19 @@
 """The incremental indexing job: hash every source, re-embed only what changed, drop what is gone.
 
 Work is committed to the store in batches, so a killed run keeps every finished batch and a
-re-run picks up where it stopped. Derived search files are rebuilt once at the end.
+re-run picks up where it stopped. Derived search files are rebuilt once at the end. Memory is
+bounded by the largest file, not the run: the bytes of changed files are kept from the check
+only up to KEPT_BYTES in all (the rest are read again when their turn comes), and a file longer
+than STREAM_CHARS streams its chunks through embedding BATCH_CHUNKS at a time, written inside
+the file's one transaction (whole or not at all).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import functools
+import itertools
 import logging
 import os
 import time
@@ -30,6 +36,8 @@ from .store import FileRecord, Store
 log = logging.getLogger(__name__)
 
 BATCH_CHUNKS = 512  # chunks embedded and committed together
+STREAM_CHARS = 1_000_000  # a longer document (about 2,000 chunks) streams its chunks
+KEPT_BYTES = 64_000_000  # changed files' bytes kept from the check; beyond it they are re-read
 
 
 @dataclass
@@ -86,7 +94,7 @@ class Pending:
     """A file whose bytes are new or changed: it must be parsed, split and embedded."""
 
     source: Source
-    data: bytes
+    data: bytes | None  # None: over KEPT_BYTES, read again when prepared
     is_new: bool
 
 
@@ -100,8 +108,19 @@ class Prepared:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # Chunk.embed_text -> vector
 
 
+@dataclass
+class Streamed:
+    """A file longer than STREAM_CHARS: its chunks come one at a time, to commit as one."""
+
+    record: FileRecord  # n_chunks is counted as the chunks are written
+    chunks: Iterator[Chunk]
+    is_new: bool
+
+
 class Indexer:
     """Brings a store and its search index in line with a set of sources."""
+
+    keep_all_bytes = False  # a Ray run sends the bytes to its workers: it keeps them all
 
     def __init__(
         self,
@@ -144,6 +163,7 @@ class Indexer:
         """Read and hash every source: (new or changed files, stored sources to remove)."""
         existing = self.store.files()
         pending: list[Pending] = []
+        kept = 0
         # reading and hashing 100,000 files takes a while before anything is indexed: shown too
         for source in tqdm(sources, unit="file", desc="checking", disable=not progress):
             try:
@@ -155,37 +175,61 @@ class Indexer:
             if old and old.file_hash == content_hash(data):
                 report.unchanged += 1
             else:
-                pending.append(Pending(source, data, old is None))
+                keep = self.keep_all_bytes or kept + len(data) <= KEPT_BYTES
+                kept += len(data) if keep else 0
+                pending.append(Pending(source, data if keep else None, old is None))
         seen = {s.name for s in sources}
         scopes = tuple(scopes)
         report.removed = [n for n in existing if n not in seen and n.startswith(scopes)]
         return pending, list(report.removed)
 
-    def _prepare(self, pending: list[Pending], report: IndexReport) -> Generator[Prepared | None]:
+    def _prepare(
+        self, pending: list[Pending], report: IndexReport
+    ) -> Generator[Prepared | Streamed | None]:
         """Parse and split each pending file in this process, in order; None for a skipped one."""
         for item in pending:
-            prepared = prepare_file(item, self.splitter)
-            if isinstance(prepared, str):
-                report.skipped.append((item.source.name, prepared))
+            data, item.data = item.data, None  # held no longer than needed
+            try:
+                document = item.source.parse(item.source.read() if data is None else data)
+            except LoadError as e:
+                report.skipped.append((item.source.name, e.reason))
                 yield None
+                continue
+            del data
+            record = FileRecord(item.source.name, document.file_hash, document.title, 0)
+            if len(document.text) > STREAM_CHARS:
+                yield Streamed(record, self.splitter.iter_split(document), item.is_new)
             else:
-                yield prepared
+                chunks = self.splitter.split(document)
+                record = dataclasses.replace(record, n_chunks=len(chunks))
+                yield Prepared(record, chunks, item.is_new)
 
     def _write(
         self,
-        prepared: Iterable[Prepared | None],
+        prepared: Iterable[Prepared | Streamed | None],
         removed: list[str],
         report: IndexReport,
         bar: tqdm,
     ) -> None:
-        """Group prepared files into batches of BATCH_CHUNKS chunks and commit each at once."""
+        """Group prepared files into batches of BATCH_CHUNKS chunks and commit each at once;
+        a streamed file is committed on its own, after the batch before it."""
         batch: list[Prepared] = []
         for item in prepared:
             if item is None:
                 bar.update()
                 continue
-            batch.append(item)
             (report.added if item.is_new else report.changed).append(item.record.source)
+            if isinstance(item, Streamed):
+                if batch:
+                    self._commit(batch, removed, report)
+                    removed = []
+                    bar.update(len(batch))
+                    batch = []
+                self._commit_streamed(item, removed, report, bar)
+                removed = []
+                bar.update()
+                continue
+            batch.append(item)
             if sum(len(p.chunks) for p in batch) >= BATCH_CHUNKS:
                 self._commit(batch, removed, report)
                 removed = []
@@ -201,26 +245,44 @@ class Indexer:
         """Vectors of texts no stored chunk has: embedded here (a Ray run brings its own)."""
         return self.embedder.embed(texts)
 
-    def _commit(self, batch: list[Prepared], removed: list[str], report: IndexReport) -> None:
-        """Embed the batch (reusing stored vectors for identical text) and commit it at once."""
-        inputs = [c.embed_text for p in batch for c in p.chunks]
+    def _vectors(
+        self, chunks: list[Chunk], batch: list[Prepared], report: IndexReport
+    ) -> np.ndarray:
+        """A vector per chunk: stored ones for text already embedded, the rest embedded now."""
+        inputs = [c.embed_text for c in chunks]
         known = self.store.vectors_by_text(inputs)
         todo = [t for t in dict.fromkeys(inputs) if t not in known]
         if todo:
             known.update(zip(todo, self._embed(todo, batch), strict=True))
         report.chunks_embedded += len(todo)
         report.chunks_added += len(inputs)
+        if not inputs:
+            return np.zeros((0, self.embedder.dim), np.float32)
+        return np.stack([known[t] for t in inputs])
+
+    def _commit(self, batch: list[Prepared], removed: list[str], report: IndexReport) -> None:
+        """Embed the batch (reusing stored vectors for identical text) and commit it at once."""
+        before = report.chunks_embedded
+        vectors = self._vectors([c for p in batch for c in p.chunks], batch, report)
         rows, i = [], 0
         for p in batch:
-            vectors = (
-                np.stack([known[t] for t in inputs[i : i + len(p.chunks)]])
-                if p.chunks
-                else np.zeros((0, self.embedder.dim), np.float32)
-            )
-            rows.append((p.record, p.chunks, vectors))
+            rows.append((p.record, p.chunks, vectors[i : i + len(p.chunks)]))
             i += len(p.chunks)
         self.store.replace_files(rows, removed)
-        log.info("committed %d files, %d chunks (%d embedded)", len(batch), len(inputs), len(todo))
+        embedded = report.chunks_embedded - before
+        log.info("committed %d files, %d chunks (%d embedded)", len(batch), i, embedded)
+        if self.on_commit is not None:
+            self.on_commit(report)
+
+    def _commit_streamed(
+        self, item: Streamed, removed: list[str], report: IndexReport, bar: tqdm
+    ) -> None:
+        """Embed and write a long file BATCH_CHUNKS chunks at a time, in one transaction."""
+        with self.store.file_writer(item.record, removed) as add:
+            while part := list(itertools.islice(item.chunks, BATCH_CHUNKS)):
+                add(part, self._vectors(part, [], report))  # stored vectors include earlier parts
+                bar.set_postfix(chunks=report.chunks_added)
+        log.info("committed %s in parts, %d chunks so far", item.record.source, report.chunks_added)
         if self.on_commit is not None:
             self.on_commit(report)
 
@@ -228,7 +290,7 @@ class Indexer:
 def prepare_file(item: Pending, splitter: Splitter) -> Prepared | str:
     """Parse and split one pending file: the Prepared file, or the reason it is skipped."""
     try:
-        document = item.source.parse(item.data)
+        document = item.source.parse(item.source.read() if item.data is None else item.data)
     except LoadError as e:
         return e.reason
     chunks = splitter.split(document)

@@ -117,16 +117,20 @@ def file_tasks(store: Store, pending: list[Pending]) -> list[list[FileTask]]:
     size = 0
     for item in pending:
         known = frozenset() if item.is_new else store.text_hashes(item.source.name)
-        if tasks[-1] and (size + len(item.data) > TASK_BYTES or len(tasks[-1]) >= TASK_FILES):
+        if tasks[-1] and (
+            size + len(item.data or b"") > TASK_BYTES or len(tasks[-1]) >= TASK_FILES
+        ):
             tasks.append([])
             size = 0
         tasks[-1].append(FileTask(item, known))
-        size += len(item.data)
+        size += len(item.data or b"")
     return [t for t in tasks if t]
 
 
 class RayIndexer(Indexer):
     """An Indexer whose files are parsed, split and embedded by Ray actors."""
+
+    keep_all_bytes = True  # the workers get the bytes: they may not see the driver's files
 
     def __init__(
         self,

@@ -12,7 +12,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,30 +168,53 @@ class Store:
             for source in removed:
                 db.execute("DELETE FROM files WHERE source = ?", (source,))
             for record, chunks, vectors in batch:
-                db.execute("DELETE FROM files WHERE source = ?", (record.source,))
-                db.execute(
-                    "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
-                    (record.source, record.file_hash, record.title, len(chunks), time.time()),
-                )
-                db.executemany(
-                    "INSERT OR IGNORE INTO chunks(id, source, title, location, start, end, text,"
-                    " text_hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        (
-                            c.id,
-                            c.source,
-                            c.title,
-                            c.location,
-                            c.start,
-                            c.end,
-                            c.text,
-                            _text_hash(c.embed_text),
-                            np.asarray(v, dtype=np.float32).tobytes(),
-                        )
-                        for c, v in zip(chunks, vectors, strict=True)
-                    ],
-                )
+                self._put_file(db, record, len(chunks))
+                self._put_chunks(db, chunks, vectors)
             self.set_meta(db, generation=self.generation + 1)
+
+    @contextmanager
+    def file_writer(
+        self, record: FileRecord, removed: Iterable[str]
+    ) -> Iterator[Callable[[Sequence[Chunk], np.ndarray], None]]:
+        """Write one file's chunks in parts inside one transaction: stored whole or not at all.
+
+        A huge file's chunks then need not all be in memory; uncommitted rows spill to the
+        write-ahead log, not RAM. Yields `add(chunks, vectors)`; commits when the block ends.
+        """
+        with self.transaction() as db:
+            for source in removed:
+                db.execute("DELETE FROM files WHERE source = ?", (source,))
+            self._put_file(db, record, 0)
+            written = 0
+
+            def add(chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+                nonlocal written
+                self._put_chunks(db, chunks, vectors)
+                written += len(chunks)
+
+            yield add
+            db.execute("UPDATE files SET n_chunks = ? WHERE source = ?", (written, record.source))
+            self.set_meta(db, generation=self.generation + 1)
+
+    @staticmethod
+    def _put_file(db: sqlite3.Connection, record: FileRecord, n_chunks: int) -> None:
+        db.execute("DELETE FROM files WHERE source = ?", (record.source,))
+        db.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?)",
+            (record.source, record.file_hash, record.title, n_chunks, time.time()),
+        )
+
+    @staticmethod
+    def _put_chunks(db: sqlite3.Connection, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        db.executemany(
+            "INSERT OR IGNORE INTO chunks(id, source, title, location, start, end, text,"
+            " text_hash, vector) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                (c.id, c.source, c.title, c.location, c.start, c.end, c.text,
+                 _text_hash(c.embed_text), np.asarray(v, dtype=np.float32).tobytes())
+                for c, v in zip(chunks, vectors, strict=True)
+            ),
+        )  # fmt: skip
 
     # chunks -------------------------------------------------------------------
     def count(self) -> int:
