@@ -42,6 +42,9 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # unsupported types in folders
+    files_pending: int = 0  # new or changed files this run indexes (known after the check)
+    files_split: int = 0  # of those, read and split so far (skipped ones count too)
+    files_committed: int = 0  # of those, committed (searchable) so far
     chunks_added: int = 0
     chunks_embedded: int = 0  # the rest reused stored vectors of identical text
     chunks_total: int = 0
@@ -114,6 +117,8 @@ class Indexer:
         self.store, self.search, self.embedder = store, search, embedder
         self._make_splitter = make_splitter  # called once, only when a file must be split
         self.on_commit = on_commit  # called after every committed batch (progress, tests)
+        # called when the report moves: after the check, after each file is split, each commit
+        self.on_progress: Callable[[IndexReport], None] | None = None
 
     @functools.cached_property
     def splitter(self) -> Splitter:
@@ -126,6 +131,8 @@ class Indexer:
         began = time.perf_counter()
         report = IndexReport()
         pending, removed = self._check(sources, scopes, report, progress)
+        report.files_pending = len(pending)
+        self._moved(report)
         bar = tqdm(total=len(pending), unit="file", desc="indexing", disable=not progress)
         prepared = self._prepare(pending, report)
         try:
@@ -181,6 +188,8 @@ class Indexer:
         """Group prepared files into batches of BATCH_CHUNKS chunks and commit each at once."""
         batch: list[Prepared] = []
         for item in prepared:
+            report.files_split += 1
+            self._moved(report)
             if item is None:
                 bar.update()
                 continue
@@ -210,6 +219,7 @@ class Indexer:
             known.update(zip(todo, self._embed(todo, batch), strict=True))
         report.chunks_embedded += len(todo)
         report.chunks_added += len(inputs)
+        report.files_committed += len(batch)
         rows, i = [], 0
         for p in batch:
             vectors = (
@@ -223,6 +233,11 @@ class Indexer:
         log.info("committed %d files, %d chunks (%d embedded)", len(batch), len(inputs), len(todo))
         if self.on_commit is not None:
             self.on_commit(report)
+        self._moved(report)
+
+    def _moved(self, report: IndexReport) -> None:
+        if self.on_progress is not None:
+            self.on_progress(report)
 
 
 def prepare_file(item: Pending, splitter: Splitter) -> Prepared | str:

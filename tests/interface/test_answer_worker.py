@@ -1,5 +1,6 @@
 """The answer worker process, seen from outside: searches do not wait behind a generation that
-holds the GIL, and a worker that dies fails its answer clearly and is replaced."""
+holds the GIL, a worker that dies fails its answer clearly and is replaced, and picture
+requests come back as image answers."""
 
 from __future__ import annotations
 
@@ -65,3 +66,26 @@ def test_a_worker_that_dies_fails_its_answer_clearly_and_is_restarted(gil_server
     short = httpx.post(gil_server.url + CHAT, json={**BODY, "max_tokens": 3}, timeout=600)
     assert short.status_code == 200, short.text
     assert short.json()["choices"][0]["finish_reason"] == "length"
+
+
+def test_a_picture_request_gets_the_image_answer(tiny_server: Server) -> None:
+    question = "Draw a small red circle in the top left"
+    r = httpx.post(
+        tiny_server.url + CHAT,
+        json={"messages": [{"role": "user", "content": question}]},
+        timeout=600,
+    )
+    assert r.status_code == 200, r.text
+    reply = r.json()
+    extra = reply["ragassist"]
+    assert reply["choices"][0]["message"]["content"].startswith("Here is")
+    assert extra["image"] and extra["image"].startswith("/v1/images/")
+    assert {c["claim"] for c in extra["claims"]} == {
+        "shape: circle",
+        "colour: red",
+        "size: small",
+        "position: top left",
+    }
+    image = httpx.get(tiny_server.url + extra["image"])
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.content.startswith(b"\x89PNG")

@@ -69,17 +69,23 @@ class AnswerProcess:
         self._conn, self._loaded = ours, False
         log.info("answer worker started (pid %s)", self.process.pid)
 
-    def wait_ready(self, timeout_s: float = LOAD_S) -> None:
-        """Block until the worker has loaded its models; raise its error if it could not."""
+    def wait_ready(self, ticket: Ticket | None = None, timeout_s: float = LOAD_S) -> None:
+        """Block until the worker has loaded its models; raise its error if it could not.
+
+        An answer waiting for a restarted worker still stops when its ticket says so."""
         if self._loaded:
             return
         if self.process is None:
             self.start()
         conn = self._conn
         assert conn is not None
-        if not conn.poll(timeout_s):
-            self._kill()
-            raise ApiError(500, f"the answer worker did not load in {timeout_s:.0f} s", "load")
+        give_up = time.monotonic() + timeout_s
+        while not conn.poll(POLL_S):
+            if ticket is not None:
+                ticket.check()
+            if time.monotonic() > give_up:
+                self._kill()
+                raise ApiError(500, f"the answer worker did not load in {timeout_s:.0f} s", "load")
         try:
             kind, value = conn.recv()
         except (EOFError, OSError):
@@ -98,7 +104,7 @@ class AnswerProcess:
         on_piece: Callable[[str], None] | None = None,
     ) -> ChatResult:
         """Answer in the worker, passing its pieces on; stop it when the ticket says."""
-        self.wait_ready()
+        self.wait_ready(ticket)
         conn = self._conn
         assert conn is not None
         self._cancel.clear()
