@@ -8,7 +8,8 @@ warms it with one answer, then runs asyncio clients that each ask handbook quest
 (every third one streamed), honouring Retry-After on 429 up to the end of the run. One more
 client searches every 0.5 s to show that searches do not wait behind answers. Prints answers
 served, p50/p95 latency, 429s, errors (anything but 200 and the designed 429), search latency,
-and the server's resident memory after warm-up and at the end (growth would be a leak).
+and the resident memory of the server and its answer worker process after warm-up, at the end
+(growth would be a leak) and every --rss-every seconds.
 Only loopback addresses; every loop ends at the deadline.
 """
 
@@ -55,6 +56,7 @@ class Tally:
     refused: int = 0
     errors: list[str] = field(default_factory=list)
     searches: list[float] = field(default_factory=list)
+    rss: list[tuple[float, float, float]] = field(default_factory=list)  # (s, server, worker) MB
     stages: dict[str, list[float]] = field(default_factory=dict)  # answer timings by stage
 
 
@@ -66,6 +68,32 @@ def rss_mb(pid: int) -> tuple[float, float]:
         if key in ("VmRSS", "VmHWM"):
             values[key] = int(rest.split()[0]) / 1024
     return values["VmRSS"], values["VmHWM"]
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of pid (the server's answer worker), from /proc."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def worker_rss_mb(pid: int) -> float:
+    """Resident memory of the server's children together (0 when it has none)."""
+    total = 0.0
+    for child in children(pid):
+        try:
+            total += rss_mb(child)[0]
+        except FileNotFoundError:  # ended meanwhile
+            pass
+    return total
+
+
+async def sample_rss(pid: int, every: float, deadline: float, tally: Tally) -> None:
+    began = time.monotonic()
+    while time.monotonic() < deadline:
+        tally.rss.append((time.monotonic() - began, rss_mb(pid)[0], worker_rss_mb(pid)))
+        await asyncio.sleep(min(every, max(0.0, deadline - time.monotonic())))
 
 
 def free_port() -> int:
@@ -127,7 +155,7 @@ async def searcher(client: httpx.AsyncClient, deadline: float, tally: Tally) -> 
         await asyncio.sleep(0.5)
 
 
-async def load(url: str, clients: int, seconds: float) -> Tally:
+async def load(url: str, clients: int, seconds: float, pid: int, rss_every: float) -> Tally:
     """Each user its own client (its own connection), as separate people would be."""
     tally = Tally()
     clients_ = [httpx.AsyncClient(base_url=url, timeout=600) for _ in range(clients + 1)]
@@ -136,6 +164,7 @@ async def load(url: str, clients: int, seconds: float) -> Tally:
         await asyncio.gather(
             *(user(n, c, deadline, tally) for n, c in enumerate(clients_[:-1])),
             searcher(clients_[-1], deadline, tally),
+            sample_rss(pid, rss_every, deadline, tally),
         )
     finally:
         for c in clients_:
@@ -153,6 +182,7 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--queue", type=int, default=4, help="the server's --queue (waiting places)")
     ap.add_argument("--tiny", action="store_true", help="the test hook's tiny models")
+    ap.add_argument("--rss-every", type=float, default=30.0, help="seconds between RSS samples")
     args = ap.parse_args()
     if not 1 <= args.clients <= 64 or not 1 <= args.seconds <= 3600:
         ap.error("--clients takes 1 to 64, --seconds 1 to 3600")
@@ -195,8 +225,10 @@ def main() -> int:
             )
             assert warm.status_code == 200, warm.text
             before, _ = rss_mb(server.pid)
-            tally = asyncio.run(load(url, args.clients, args.seconds))
+            worker_before = worker_rss_mb(server.pid)
+            tally = asyncio.run(load(url, args.clients, args.seconds, server.pid, args.rss_every))
             after, peak = rss_mb(server.pid)
+            worker_after = worker_rss_mb(server.pid)
             health = httpx.get(url + "/health").json()
         finally:
             server.send_signal(signal.SIGINT)
@@ -228,6 +260,13 @@ def main() -> int:
         )
     print(
         f"server RSS: {before:.0f} MB after warm-up, {after:.0f} MB at the end ({after - before:+.0f} MB); peak {peak:.0f} MB"
+    )
+    print(
+        f"answer worker RSS: {worker_before:.0f} MB after warm-up, {worker_after:.0f} MB at the end ({worker_after - worker_before:+.0f} MB)"
+    )
+    print(
+        "RSS over time (s: server + worker MB): "
+        + ", ".join(f"{t:.0f}: {a:.0f} + {b:.0f}" for t, a, b in tally.rss)
     )
     print(
         f"server's own count: served {health['queue']['served']}, refused {health['queue']['refused']}"

@@ -92,9 +92,11 @@ class Assistant:
         ray: str | None = None,
         ray_workers: int | None = None,
         on_commit: Callable[[IndexReport], None] | None = None,
+        on_progress: Callable[[IndexReport], None] | None = None,
     ) -> IndexReport:
         """Bring the index in line with these files/folders (or a built-in corpus), incrementally;
-        on Ray actors when `ray` is an address ("local", "auto", ...); `on_commit` sees each batch."""
+        on Ray actors when `ray` is an address ("local", "auto", ...); `on_commit` sees each
+        batch, `on_progress` each file split and each batch."""
         folder = self.config.index_dir
         with write_lock(folder):
             if rebuild:
@@ -116,7 +118,7 @@ class Assistant:
                 self.store.set_meta(db, **self.manifest())
             indexer = make_indexer(
                 self.store, self.search_index, self._splitter, self.config.split,
-                self.embedder, ray, ray_workers, on_commit,
+                self.embedder, ray, ray_workers, on_commit, on_progress,
             )  # fmt: skip
             report = indexer.run(sources, scopes, progress=progress)
             report.ignored = ignored

@@ -50,6 +50,9 @@ class IndexReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
     ignored: list[tuple[str, str]] = field(default_factory=list)  # unsupported types in folders
+    files_pending: int = 0  # new or changed files this run indexes (known after the check)
+    files_split: int = 0  # of those, read and split so far (skipped ones count too)
+    files_committed: int = 0  # of those, committed (searchable) so far
     chunks_added: int = 0
     chunks_embedded: int = 0  # the rest reused stored vectors of identical text
     chunks_total: int = 0
@@ -133,6 +136,8 @@ class Indexer:
         self.store, self.search, self.embedder = store, search, embedder
         self._make_splitter = make_splitter  # called once, only when a file must be split
         self.on_commit = on_commit  # called after every committed batch (progress, tests)
+        # called when the report moves: after the check, after each file is split, each commit
+        self.on_progress: Callable[[IndexReport], None] | None = None
 
     @functools.cached_property
     def splitter(self) -> Splitter:
@@ -145,6 +150,8 @@ class Indexer:
         began = time.perf_counter()
         report = IndexReport()
         pending, removed = self._check(sources, scopes, report, progress)
+        report.files_pending = len(pending)
+        self._moved(report)
         bar = tqdm(total=len(pending), unit="file", desc="indexing", disable=not progress)
         prepared = self._prepare(pending, report)
         try:
@@ -215,6 +222,8 @@ class Indexer:
         a streamed file is committed on its own, after the batch before it."""
         batch: list[Prepared] = []
         for item in prepared:
+            report.files_split += 1
+            self._moved(report)
             if item is None:
                 bar.update()
                 continue
@@ -264,6 +273,7 @@ class Indexer:
         """Embed the batch (reusing stored vectors for identical text) and commit it at once."""
         before = report.chunks_embedded
         vectors = self._vectors([c for p in batch for c in p.chunks], batch, report)
+        report.files_committed += len(batch)
         rows, i = [], 0
         for p in batch:
             rows.append((p.record, p.chunks, vectors[i : i + len(p.chunks)]))
@@ -273,6 +283,7 @@ class Indexer:
         log.info("committed %d files, %d chunks (%d embedded)", len(batch), i, embedded)
         if self.on_commit is not None:
             self.on_commit(report)
+        self._moved(report)
 
     def _commit_streamed(
         self, item: Streamed, removed: list[str], report: IndexReport, bar: tqdm
@@ -282,9 +293,16 @@ class Indexer:
             while part := list(itertools.islice(item.chunks, BATCH_CHUNKS)):
                 add(part, self._vectors(part, [], report))  # stored vectors include earlier parts
                 bar.set_postfix(chunks=report.chunks_added)
+        report.files_committed += 1
         log.info("committed %s in parts, %d chunks so far", item.record.source, report.chunks_added)
         if self.on_commit is not None:
             self.on_commit(report)
+        self._moved(report)
+
+    def _moved(self, report: IndexReport) -> None:
+        """Tell the on_progress listener (the server's upload job) how far the run is."""
+        if self.on_progress is not None:
+            self.on_progress(report)
 
 
 def prepare_file(item: Pending, splitter: Splitter) -> Prepared | str:

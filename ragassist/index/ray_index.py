@@ -192,8 +192,12 @@ def make_indexer(
     ray: str | None = None,
     workers: int | None = None,
     on_commit: Callable[[IndexReport], None] | None = None,
+    on_progress: Callable[[IndexReport], None] | None = None,
 ) -> Indexer:
     """The Indexer for this process, or a RayIndexer when `ray` names where to run."""
     if ray is None:
-        return Indexer(store, search, make_splitter, embedder, on_commit)
-    return RayIndexer(store, search, split, embedder, ray, workers, on_commit)
+        indexer = Indexer(store, search, make_splitter, embedder, on_commit)
+    else:
+        indexer = RayIndexer(store, search, split, embedder, ray, workers, on_commit)
+    indexer.on_progress = on_progress
+    return indexer

@@ -56,6 +56,30 @@ def test_incremental_update_touches_only_what_changed(tmp_path: Path) -> None:
     assert "doc2.md" not in sources and {"doc1.md", "new.txt"} <= sources
 
 
+def test_progress_is_reported_file_by_file_and_at_each_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ragassist.index import indexer
+
+    monkeypatch.setattr(indexer, "BATCH_CHUNKS", 2)  # commits after the 2nd and 3rd file
+    docs = tmp_path / "docs"
+    write_docs(docs, 3)
+    seen: list[tuple[int, int, int, int]] = []
+
+    def on_progress(r: indexer.IndexReport) -> None:
+        seen.append((r.files_pending, r.files_split, r.files_committed, r.chunks_added))
+
+    make_assistant(tmp_path / "idx").index([docs], on_progress=on_progress)
+    assert seen == [
+        (3, 0, 0, 0),
+        (3, 1, 0, 0),
+        (3, 2, 0, 0),
+        (3, 2, 2, 2),
+        (3, 3, 2, 2),
+        (3, 3, 3, 3),
+    ]
+
+
 def test_indexing_another_folder_keeps_the_first(tmp_path: Path) -> None:
     write_docs(tmp_path / "a", 2)
     write_docs(tmp_path / "b", 3)

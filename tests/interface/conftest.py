@@ -59,7 +59,7 @@ def running_server(
     workdir: Path,
     env: dict[str, str] | None = None,
     args: tuple[str, ...] = (),
-    ready_within: float = 240.0,
+    ready_within: float = 600.0,  # a shared 2-core machine can take minutes to import
 ) -> Iterator[Server]:
     """Start `ragassist serve` on a free port, wait for /health to say ready, stop it after."""
     port = free_port()
@@ -126,4 +126,20 @@ def real_server(tmp_path_factory: pytest.TempPathFactory, embedder) -> Iterator[
     # the 1.5B answer judge has its own tests (tests/verification/test_answer_judge.py)
     (root / "ragassist.toml").write_text("[verify]\nanswer_judge = false\n")
     with running_server(root / "index", root, {}, ("--model", "qwen2.5-0.5b")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def gil_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A tiny-model server whose generator holds the GIL for 0.1 s at every token, as
+    onnxruntime-genai does while it decodes: for the answer worker process tests."""
+    root = tmp_path_factory.mktemp("gil-server")
+    index = tiny_index(root / "index")
+    env = {
+        **TINY,
+        "RAGASSIST_HOME": str(root / "home"),
+        "RAGASSIST_TEST_TOKEN_DELAY": "0.1",
+        "RAGASSIST_TEST_HOLD_GIL": "1",
+    }
+    with running_server(index, root, env) as server:
         yield server

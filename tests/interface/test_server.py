@@ -133,6 +133,12 @@ def test_upload_indexes_in_the_background_and_delete_removes(tiny_server: Server
     assert r.status_code == 202, r.text
     job = wait_for_job(tiny_server, r.json())
     assert job["state"] == "done" and job["report"]["added"][0].endswith("uploads/zorblax.md")
+    assert job["progress"] == {
+        "files_total": 1,
+        "files_split": 1,
+        "files_indexed": 1,
+        "chunks_indexed": 1,
+    }
     listed = {d["source"]: d for d in httpx.get(url).json()["data"]}
     source = job["report"]["added"][0]
     assert listed[source]["uploaded"] and listed[source]["chunks"] == 1

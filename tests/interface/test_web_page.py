@@ -101,6 +101,10 @@ def test_ask_stream_cite_flag_and_upload(
     browser.find_element(By.ID, "files").send_keys(str(doc))
     browser.find_element(By.CSS_SELECTOR, "#upload button").click()
     wait.until(EC.text_to_be_present_in_element((By.ID, "upload-status"), "1 added"))
+    running = {"state": "indexing", "progress": {"files_total": 5, "files_split": 3,
+               "files_indexed": 2, "chunks_indexed": 40}}  # fmt: skip
+    shown = browser.execute_script("return progressText(arguments[0])", running)
+    assert shown == "(3 / 5 files read, 2 searchable, 40 passages)"
     browser.find_element(By.CSS_SELECTOR, "#documents summary").click()
     assert "harbour-notes.md (uploaded)" in browser.find_element(By.ID, "doc-list").text
 

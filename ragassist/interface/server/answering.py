@@ -1,4 +1,4 @@
-"""One chat request answered on the generate worker: history, per-request settings, the answer.
+"""One chat request answered in the answer worker: history, per-request settings, the answer.
 
 The OpenAI API is stateless: each request carries the whole conversation. Its earlier user
 messages become the Conversation's turns, so a follow-up ("who proposed it?") is rewritten into
@@ -11,15 +11,18 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ...generation.decoding import DecodingLoop
 from ...generation.models import REGISTRY
 from ...types import Answer
 from ..chat import Conversation, Rewrite, Turn
-from .engine import Engine
 from .errors import ApiError
-from .jobs import Ticket
 from .schemas import ChatRequest
+
+if TYPE_CHECKING:
+    from .answer_worker import Answerer
+    from .engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -93,18 +96,18 @@ def _settings(base: DecodingLoop, request: ChatRequest) -> DecodingLoop:
 
 
 def answer_chat(
-    engine: Engine,
+    answerer: Answerer,
     request: ChatRequest,
     model: str,
-    ticket: Ticket,
+    check: Callable[[], None],
     on_piece: Callable[[str], None] | None = None,
 ) -> ChatResult:
-    """Rewrite with the history, answer with the chosen generator; stops when the ticket says."""
-    assistant = engine.answerer
-    assert assistant is not None, "the engine is not loaded"
+    """Rewrite with the history, answer with the chosen generator; `check` (called at every
+    token) stops the answer by raising."""
+    assistant = answerer.assistant
     earlier, question = questions(request)
-    ticket.check()
-    base = engine.generator_for(model)
+    check()
+    base = answerer.generator_for(model)
     generator = _settings(base, request)
     chat = Conversation(assistant, assistant.config.chat)
     window = assistant.config.chat.history_turns
@@ -112,7 +115,7 @@ def answer_chat(
         chat.turns.append(Turn(chat.rewrite(text)))
 
     def on_token(piece: str) -> None:
-        ticket.check()
+        check()
         if on_piece is not None:
             on_piece(piece)
 

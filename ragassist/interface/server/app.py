@@ -124,6 +124,7 @@ def create_app(engine: Engine, api_key: str | None = None, max_upload_mb: float 
                 "served": engine.queue.served,
                 "refused": engine.queue.refused,
             },
+            "answer_worker": {"pid": engine.answers.pid, "restarts": engine.answers.restarts},
         }
         if engine.error:
             body["error"] = engine.error

@@ -1,12 +1,14 @@
-"""The models and the index behind the server, loaded once, each pinned to a worker thread.
+"""The models and the index behind the server, loaded once, each pinned to a worker.
 
-Three single-thread workers, so that searches and verifications never wait behind an answer:
-  generate  answers (the generator decodes one answer at a time), through jobs.GenerationQueue
+Three single-thread workers and one process, so that searches never wait behind an answer:
+  generate  answers, one at a time through jobs.GenerationQueue: the thread only waits on the
+            answer worker process (answer_process.py), which holds the generator, the verifier
+            and its own Assistant, away from this process's GIL
   read      search, verify, embeddings, the document list
   index     uploads and deletions, one indexing job at a time
-Each worker has its own Assistant (SQLite connections belong to the thread that opened them;
-each reads the index generation the indexer last committed), and all share one embedder behind
-a lock. The generator lives on the generate worker only.
+The read and index workers each have their own Assistant (SQLite connections belong to the
+thread that opened them; each reads the index generation the indexer last committed), and
+share one embedder behind a lock. The answer worker reads the same index from its own process.
 """
 
 from __future__ import annotations
@@ -25,13 +27,12 @@ import numpy as np
 
 from ...assistant import Assistant
 from ...config import Config
-from ...generation.backends import make_generator
-from ...generation.decoding import DecodingLoop
 from ...index.embed import Embedder, get_embedder
 from ...verification.verifier import Verifier
+from .answer_process import AnswerProcess
 from .jobs import GenerationQueue
 from .testing import WINDOW as TINY_WINDOW
-from .testing import ScriptedGenerator, tiny_enabled
+from .testing import tiny_enabled
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ class SharedEmbedder:
 
 
 class Engine:
-    """Everything the endpoints use: config, the three workers, the generation queue, status."""
+    """Everything the endpoints use: config, the workers, the answer process, the queue, status."""
 
     def __init__(
         self, config: Config, max_waiting: int = 8, timeout_s: float = 300.0, tiny: bool = False
@@ -92,11 +93,10 @@ class Engine:
         self.status, self.step, self.error = "loading", "starting", ""
         self.load_seconds = 0.0
         self.embedder: SharedEmbedder | None = None
-        self.answerer: Assistant | None = None  # generate worker only
+        self.answers = AnswerProcess(config, self.tiny)  # used from the generate worker only
         self.reader: Assistant | None = None  # read worker only
         self.indexer: Assistant | None = None  # index worker only
         self.checker: Verifier | None = None  # read worker only: /v1/verify
-        self.generators: dict[str, DecodingLoop] = {}  # generate worker only
 
     @property
     def ready(self) -> bool:
@@ -105,12 +105,13 @@ class Engine:
     @property
     def model_name(self) -> str:
         """The name clients use for the default generator."""
-        return next(iter(self.generators), self.config.generate.model)
+        return self.answers.model_name
 
     def load(self, progress: Callable[[str], None] = lambda step: None) -> None:
         """Load every model and open the index on its worker (blocking); status says how far."""
         began = time.perf_counter()
         try:
+            self.answers.start()  # the answer worker loads its models meanwhile
             self._step(progress, "embedder")
             e = self.config.embed
             inner = get_embedder(e.model, e.batch_size, e.backend, e.threads)
@@ -121,11 +122,10 @@ class Engine:
             self.read_pool.submit(self._open, self.reader).result()
             self.indexer = self.index_pool.submit(Assistant, self.config, embedder).result()
             self.index_pool.submit(self._open, self.indexer).result()
-            self._step(progress, "generator")
-            self.answerer = self.generate_pool.submit(self._make_answerer, embedder).result()
             self._step(progress, "verifier")
             self.checker = self.read_pool.submit(self._make_checker, embedder).result()
-            self.generate_pool.submit(self._warm_verifier).result()
+            self._step(progress, "generator")
+            self.generate_pool.submit(self.answers.wait_ready).result()
         except Exception as e:
             self.status, self.error = "failed", str(e)
             log.error("loading failed: %s", e)
@@ -145,47 +145,10 @@ class Engine:
         if assistant.store.count():
             assistant.search_index.refresh()
 
-    def _make_answerer(self, embedder: SharedEmbedder) -> Assistant:
-        assistant = Assistant(self.config, embedder=embedder)
-        self._open(assistant)
-        if self.tiny:
-            generator: DecodingLoop = ScriptedGenerator(self.config.generate)
-        else:
-            generator = assistant.generator
-        _ = (
-            generator.model,
-            generator.tokenizer,
-            generator.window,
-        )  # load now, not at the first question
-        assistant.__dict__["generator"] = generator
-        self.generators[generator.name if self.tiny else self.config.generate.model] = generator
-        return assistant
-
     def _make_checker(self, embedder: SharedEmbedder) -> Verifier:
         checker = Verifier(self.config.verify, embedder=embedder)
         _ = checker.fusion
         return checker
-
-    def _warm_verifier(self) -> None:
-        if self.config.verify.enabled and self.answerer is not None:
-            verifier = self.answerer.verifier
-            if verifier.judges_answers and verifier.answer_judge is not None:
-                verifier.answer_judge.load()  # the 1.5B loads now, not at a question
-
-    def generator_for(self, name: str) -> DecodingLoop:
-        """The loaded generator for a model name, loading another packaged one on demand.
-
-        Runs on the generate worker. Besides the default, one other generator stays loaded.
-        """
-        if name in self.generators:
-            return self.generators[name]
-        default = next(iter(self.generators))
-        for other in [n for n in self.generators if n != default]:
-            del self.generators[other]
-        gen = make_generator(dataclasses.replace(self.config.generate, model=name))
-        _ = gen.model
-        self.generators[name] = gen
-        return gen
 
     async def on_read(self, fn: Callable[..., T], *args: Any) -> T:
         """Run fn(*args) on the read worker (search, verify, embeddings)."""
@@ -196,3 +159,4 @@ class Engine:
     def shutdown(self) -> None:
         for pool in (self.generate_pool, self.read_pool, self.index_pool):
             pool.shutdown(wait=False, cancel_futures=True)
+        self.answers.stop()

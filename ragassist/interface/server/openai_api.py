@@ -24,7 +24,7 @@ from starlette.background import BackgroundTask
 from ...errors import RagassistError
 from ...generation.prompt import validate_question
 from ..show import answer_dict
-from .answering import ChatResult, answer_chat, check_model, offered_models, questions
+from .answering import ChatResult, check_model, offered_models, questions
 from .engine import Engine
 from .errors import ApiError, CheckedRoute, from_ragassist
 from .jobs import GenerationStopped, Ticket, TimedOut
@@ -112,7 +112,7 @@ async def chat_completions(body: ChatRequest, request: Request) -> Any:
     if body.stream:
         events = stream_events(engine, body, model, ticket, ident, created)
         return EventSourceResponse(events, ping=10, background=BackgroundTask(ticket.release))
-    job = functools.partial(answer_chat, engine, body, model)
+    job = functools.partial(engine.answers.answer, body, model)
     task = asyncio.ensure_future(engine.queue.run(ticket, job))
     task.add_done_callback(_retrieve)
     try:
@@ -161,7 +161,7 @@ async def stream_events(
     def on_piece(piece: str) -> None:
         loop.call_soon_threadsafe(pieces.put_nowait, piece)
 
-    job = functools.partial(answer_chat, engine, body, model, on_piece=on_piece)
+    job = functools.partial(engine.answers.answer, body, model, on_piece=on_piece)
     task = asyncio.ensure_future(engine.queue.run(ticket, job))
     task.add_done_callback(_retrieve)
     task.add_done_callback(lambda _: pieces.put_nowait(None))

@@ -5,12 +5,14 @@ index must be built with it) and answers with the tiny random-weight model of
 ragassist.generation.tiny, whose token choice is replaced by a fixed script: one sentence the
 handbook supports, citing passage [1], and one invented sentence the verifier flags. Every
 other stage is real: prompt, streaming, citations, verification, the queue.
-RAGASSIST_TEST_TOKEN_DELAY=SECONDS slows each token, so a test can queue or cancel answers.
-Not for users.
+RAGASSIST_TEST_TOKEN_DELAY=SECONDS slows each token, so a test can queue or cancel answers;
+with RAGASSIST_TEST_HOLD_GIL=1 the wait holds the GIL, as onnxruntime-genai does while it decodes
+a token, so a test can show that searches do not wait behind answers. Not for users.
 """
 
 from __future__ import annotations
 
+import ctypes
 import os
 import time
 from typing import Any
@@ -20,6 +22,7 @@ from ...generation.torch_backend import TransformersGenerator
 
 TINY_ENV = "RAGASSIST_TEST_TINY_MODELS"
 DELAY_ENV = "RAGASSIST_TEST_TOKEN_DELAY"
+HOLD_GIL_ENV = "RAGASSIST_TEST_HOLD_GIL"
 TINY_NAME = "tiny-scripted"
 WINDOW = 4096  # its byte-level tokens are short: room for the retrieved passages
 SCRIPT = (
@@ -45,6 +48,7 @@ class ScriptedGenerator(TransformersGenerator):
         self._script = tokenizer(SCRIPT, add_special_tokens=False)["input_ids"]
         self._at = 0
         self.delay = float(os.environ.get(DELAY_ENV, "0") or 0)
+        self.hold_gil = os.environ.get(HOLD_GIL_ENV) == "1"
 
     def with_config(self, config: GenerateConfig) -> ScriptedGenerator:
         return ScriptedGenerator(config, model=self.model, tokenizer=self.tokenizer)
@@ -54,7 +58,9 @@ class ScriptedGenerator(TransformersGenerator):
         return super()._start(ids, prefix_tokens)
 
     def _next(self, token: int) -> Any:
-        if self.delay:
+        if self.delay and self.hold_gil:
+            ctypes.pythonapi.usleep(int(self.delay * 1e6))  # C sleep called with the GIL held
+        elif self.delay:
             time.sleep(self.delay)
         return super()._next(token)
 

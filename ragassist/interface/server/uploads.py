@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from ...documents.load import HTML_SUFFIXES, MARKDOWN_SUFFIXES, PDF_SUFFIXES, TEXT_SUFFIXES
-from ...index.indexer import write_lock
+from ...index.indexer import IndexReport, write_lock
 from .engine import Engine
 from .errors import ApiError
 
@@ -116,6 +116,8 @@ class Job:
     finished: float | None = None
     report: dict[str, Any] = field(default_factory=dict)
     error: str = ""
+    # as the job runs: files to index, read and split so far, committed (searchable), chunks
+    progress: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -157,7 +159,7 @@ class Jobs:
                 _remove_source(assistant, remove)
             folder = uploads_dir(self.engine.config.index_dir)
             if folder.is_dir():
-                report = assistant.index([folder])
+                report = assistant.index([folder], on_progress=lambda r: _progress(job, r))
                 job.report = {k: v for k, v in report.__dict__.items() if k != "ignored"}
             job.state = "done"
         except Exception as e:  # reported to the client through the job
@@ -165,6 +167,16 @@ class Jobs:
             job.state, job.error = "failed", str(e)
         finally:
             job.finished = time.time()
+
+
+def _progress(job: Job, report: IndexReport) -> None:
+    """The job's progress from the indexer's running report (read by GET /v1/documents/{job})."""
+    job.progress = {
+        "files_total": report.files_pending,
+        "files_split": report.files_split,
+        "files_indexed": report.files_committed,
+        "chunks_indexed": report.chunks_added,
+    }
 
 
 def _remove_source(assistant: Any, source: str) -> None:

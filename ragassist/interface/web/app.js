@@ -203,6 +203,12 @@ async function ask(question) {
 }
 
 // --- uploading --------------------------------------------------------------------------
+function progressText(job) {
+  const p = job.progress || {};
+  if (job.state !== "indexing" || p.files_total === undefined) return `(${job.state})`;
+  return `(${p.files_split} / ${p.files_total} files read, ${p.files_indexed} searchable, ${p.chunks_indexed} passages)`;
+}
+
 async function upload(files) {
   const status = $("upload-status");
   const form = new FormData();
@@ -213,7 +219,7 @@ async function upload(files) {
   $("files").value = "";
   let job = await res.json();
   while (job.state === "queued" || job.state === "indexing") {
-    status.textContent = `indexing ${job.files.join(", ")}… (${job.state})`;
+    status.textContent = `indexing ${job.files.join(", ")}… ${progressText(job)}`;
     await new Promise((ok) => setTimeout(ok, 400));
     const poll = await fetch(`/v1/documents/${job.id}`, { headers: authHeaders() });
     if (!poll.ok) { status.textContent = await errorText(poll); return; }
