@@ -17,21 +17,11 @@ from ragassist.assistant import Assistant
 from ragassist.config import Config
 from ragassist.interface import answer_cli, remote
 from ragassist.interface.cli import main
-from ragassist.interface.server.testing import WINDOW, ScriptedGenerator
+from ragassist.interface.server.testing import TINY_TOML, ScriptedGenerator
 
 from .conftest import Server, free_port
 
 QUESTION = "What does the encoder of a variational autoencoder output?"
-# what the test hook changes in a tiny server's config (server/engine.py): the same here
-TINY_TOML = f"""[embed]
-model = "hash-64"
-[retrieve]
-min_relevance = 0.0
-[generate]
-context_tokens = {WINDOW}
-[verify]
-answer_judge = false
-"""
 
 
 def tiny_local(config: Config, question: str, k: int | None, on_token: Any) -> dict[str, object]:

@@ -26,7 +26,7 @@ import httpx
 
 from ragassist import Assistant, Config
 from ragassist.config import EmbedConfig
-from ragassist.interface.server.testing import WINDOW
+from ragassist.interface.server.testing import TINY_TOML
 
 from .test_concurrency import wait_for_commits
 
@@ -34,15 +34,6 @@ ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 BATCH, NOTES = 5, 20  # chunks per commit (one per note), notes indexed: 4 commits
 WORD = "zqxj"  # in the notes only: a keyword search for it counts the committed notes
-TINY_TOML = f"""[embed]
-model = "hash-64"
-[retrieve]
-min_relevance = 0.0
-[generate]
-context_tokens = {WINDOW}
-[verify]
-answer_judge = false
-"""
 
 GATED_WRITER = textwrap.dedent(
     """

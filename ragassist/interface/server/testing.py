@@ -25,6 +25,16 @@ DELAY_ENV = "RAGASSIST_TEST_TOKEN_DELAY"
 HOLD_GIL_ENV = "RAGASSIST_TEST_HOLD_GIL"
 TINY_NAME = "tiny-scripted"
 WINDOW = 4096  # its byte-level tokens are short: room for the retrieved passages
+# what the test hook changes in a tiny server's config (engine.py), for a CLI run beside it
+TINY_TOML = f"""[embed]
+model = "hash-64"
+[retrieve]
+min_relevance = 0.0
+[generate]
+context_tokens = {WINDOW}
+[verify]
+answer_judge = false
+"""
 SCRIPT = (
     "A variational autoencoder has an encoder that compresses an input into a short code [1]. "
     "It was first built on the Moon in 1066 by King Harold."
