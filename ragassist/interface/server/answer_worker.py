@@ -120,7 +120,14 @@ def _answer(
             raise Cancelled("the server asked the answer to stop")
 
     try:
-        result = answer_chat(answerer, request, model, check, lambda p: conn.send(("piece", p)))
+        result = answer_chat(
+            answerer.assistant,
+            answerer.generator_for,
+            request,
+            model,
+            check,
+            lambda p: conn.send(("piece", p)),
+        )
     except GenerationStopped:
         return ("stopped", None)
     except ApiError as e:

@@ -11,18 +11,13 @@ import dataclasses
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
+from ...assistant import Assistant
 from ...generation.decoding import DecodingLoop
-from ...generation.models import REGISTRY
 from ...types import Answer
 from ..chat import Conversation, Rewrite, Turn
 from .errors import ApiError
 from .schemas import ChatRequest
-
-if TYPE_CHECKING:
-    from .answer_worker import Answerer
-    from .engine import Engine
 
 log = logging.getLogger(__name__)
 
@@ -50,30 +45,6 @@ def questions(request: ChatRequest) -> tuple[list[str], str]:
     return earlier, last.text
 
 
-def check_model(engine: Engine, name: str | None) -> str:
-    """The generator name to use; 404 in OpenAI's words when it is not one the server offers."""
-    if name in (None, "", "ragassist", engine.model_name):
-        return engine.model_name
-    offered = offered_models(engine)
-    if name not in offered:
-        raise ApiError(
-            404,
-            f"the model {name!r} does not exist here; use one of: {', '.join(offered)} "
-            "(GET /v1/models lists them)",
-            "model_not_found",
-            "model",
-        )
-    return name
-
-
-def offered_models(engine: Engine) -> list[str]:
-    """The default generator first, then the other packaged generators (never in test mode)."""
-    names = [engine.model_name]
-    if not engine.tiny:
-        names += [n for n, e in REGISTRY.items() if e.role == "generator" and n not in names]
-    return names
-
-
 def _settings(base: DecodingLoop, request: ChatRequest) -> DecodingLoop:
     """The generator with this request's max_tokens, temperature, top_p, stop and seed."""
     cfg = base.config
@@ -96,18 +67,18 @@ def _settings(base: DecodingLoop, request: ChatRequest) -> DecodingLoop:
 
 
 def answer_chat(
-    answerer: Answerer,
+    assistant: Assistant,
+    generator_for: Callable[[str], DecodingLoop],
     request: ChatRequest,
     model: str,
     check: Callable[[], None],
     on_piece: Callable[[str], None] | None = None,
 ) -> ChatResult:
-    """Rewrite with the history, answer with the chosen generator; `check` (called at every
+    """Rewrite with the history, answer with generator_for(model); `check` (called at every
     token) stops the answer by raising."""
-    assistant = answerer.assistant
     earlier, question = questions(request)
     check()
-    base = answerer.generator_for(model)
+    base = generator_for(model)
     generator = _settings(base, request)
     chat = Conversation(assistant, assistant.config.chat)
     window = assistant.config.chat.history_turns

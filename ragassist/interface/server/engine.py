@@ -27,9 +27,11 @@ import numpy as np
 
 from ...assistant import Assistant
 from ...config import Config
+from ...generation.models import REGISTRY
 from ...index.embed import Embedder, get_embedder
 from ...verification.verifier import Verifier
 from .answer_process import AnswerProcess
+from .errors import ApiError
 from .jobs import GenerationQueue
 from .testing import WINDOW as TINY_WINDOW
 from .testing import tiny_enabled
@@ -106,6 +108,28 @@ class Engine:
     def model_name(self) -> str:
         """The name clients use for the default generator."""
         return self.answers.model_name
+
+    def offered_models(self) -> list[str]:
+        """The default generator first, then the other packaged generators (never in test mode)."""
+        names = [self.model_name]
+        if not self.tiny:
+            names += [n for n, e in REGISTRY.items() if e.role == "generator" and n not in names]
+        return names
+
+    def check_model(self, name: str | None) -> str:
+        """The generator name to use; 404 in OpenAI's words when it is not one the server offers."""
+        if name in (None, "", "ragassist", self.model_name):
+            return self.model_name
+        offered = self.offered_models()
+        if name not in offered:
+            raise ApiError(
+                404,
+                f"the model {name!r} does not exist here; use one of: {', '.join(offered)} "
+                "(GET /v1/models lists them)",
+                "model_not_found",
+                "model",
+            )
+        return name
 
     def load(self, progress: Callable[[str], None] = lambda step: None) -> None:
         """Load every model and open the index on its worker (blocking); status says how far."""

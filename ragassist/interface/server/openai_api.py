@@ -24,7 +24,7 @@ from starlette.background import BackgroundTask
 from ...errors import RagassistError
 from ...generation.prompt import validate_question
 from ..show import answer_dict
-from .answering import ChatResult, check_model, offered_models, questions
+from .answering import ChatResult, questions
 from .engine import Engine
 from .errors import ApiError, CheckedRoute, from_ragassist
 from .jobs import GenerationStopped, Ticket, TimedOut
@@ -104,7 +104,7 @@ def _retrieve(task: asyncio.Future[Any]) -> None:
 @router.post("/v1/chat/completions", summary="Answer the last user message from the documents")
 async def chat_completions(body: ChatRequest, request: Request) -> Any:
     engine = ready_engine(request)
-    model = check_model(engine, body.model)
+    model = engine.check_model(body.model)
     _, question = questions(body)
     validate_question(question)  # refused with 400 before queueing, not mid-stream
     ticket = engine.queue.enter()
@@ -206,7 +206,7 @@ async def get_model(model_id: str, request: Request) -> dict[str, Any]:
 
 def _all_models(engine: Engine) -> list[str]:
     assert engine.embedder is not None
-    return [*offered_models(engine), engine.embedder.name]
+    return [*engine.offered_models(), engine.embedder.name]
 
 
 def _model(name: str) -> dict[str, Any]:

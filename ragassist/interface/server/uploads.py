@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from ...documents.load import HTML_SUFFIXES, MARKDOWN_SUFFIXES, PDF_SUFFIXES, TEXT_SUFFIXES
-from ...index.indexer import IndexReport, write_lock
+from ...index.indexer import IndexReport
+from ...index.lock import write_lock
 from .engine import Engine
 from .errors import ApiError
 
