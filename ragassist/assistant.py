@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from .config import Config
-from .documents.corpora import corpus_sources, file_sources
+from .documents.corpora import select_sources
 from .documents.split import Splitter
 from .errors import IndexStateError
 from .generation.backends import make_generator
@@ -20,11 +20,12 @@ from .generation.prompt import ABSTAIN, build_prompt, validate_question
 from .image import is_image_request
 from .image.answer import answer_with_image
 from .index.embed import Embedder, get_embedder
-from .index.indexer import IndexReport, write_lock
+from .index.indexer import IndexReport
+from .index.lock import write_lock
 from .index.ray_index import make_indexer
 from .index.retrieve import Retriever
 from .index.search_index import SearchIndex
-from .index.store import FORMAT_VERSION, Store, check_manifest
+from .index.store import Store, check_manifest, manifest_of
 from .types import Answer, Claim, Hit, worst_label
 from .verification.answer_judge import AnswerJudgement
 from .verification.claims import split_claims
@@ -74,13 +75,7 @@ class Assistant:
 
     def manifest(self) -> dict[str, object]:
         """What the index was built with; stored in it and checked on every open."""
-        return {
-            "format_version": FORMAT_VERSION,
-            "embedder": self.embedder.name,
-            "dim": self.embedder.dim,
-            "chunk_tokens": self.config.split.chunk_tokens,
-            "overlap_tokens": self.config.split.overlap_tokens,
-        }
+        return manifest_of(self.embedder.name, self.embedder.dim, self.config.split)
 
     # indexing -------------------------------------------------------------------
     def index(
@@ -101,27 +96,15 @@ class Assistant:
         with write_lock(folder):
             if rebuild:
                 self._wipe(folder)
-            sources, scopes, ignored = [], [], []
-            if paths:
-                found, discovery = file_sources(
-                    list(paths), int(self.config.index.max_file_mb * 1e6)
-                )
-                sources += found
-                ignored = discovery.ignored
-                scopes += [
-                    str(Path(p).expanduser().resolve()) + "/" for p in paths if Path(p).is_dir()
-                ]
-            if corpus:
-                sources += corpus_sources(corpus)
-                scopes.append(corpus + "/")
+            chosen = select_sources(list(paths), corpus, int(self.config.index.max_file_mb * 1e6))
             with self.store.transaction() as db:
                 self.store.set_meta(db, **self.manifest())
             indexer = make_indexer(
                 self.store, self.search_index, self._splitter, self.config.split,
                 self.embedder, ray, ray_workers, on_commit, on_progress,
             )  # fmt: skip
-            report = indexer.run(sources, scopes, progress=progress)
-            report.ignored = ignored
+            report = indexer.run(chosen.sources, chosen.scopes, progress=progress)
+            report.ignored = chosen.ignored
             return report
 
     def _splitter(self) -> Splitter:

@@ -63,3 +63,29 @@ def corpus_sources(name: str) -> list[Source]:
     if name not in CORPORA:
         raise InputError(f"unknown corpus {name!r}; known corpora: {', '.join(CORPORA)}")
     return CORPORA[name]()
+
+
+@dataclass
+class Selection:
+    """What an index run covers: the sources, the scopes whose vanished files are dropped, and
+    the files discovery passed over (with their reasons)."""
+
+    sources: list[Source]
+    scopes: list[str]
+    ignored: list[tuple[str, str]]
+
+
+def select_sources(paths: list[str | Path], corpus: str | None, max_bytes: int) -> Selection:
+    """The sources of these files/folders and of a built-in corpus, with their scopes."""
+    selection = Selection([], [], [])
+    if paths:
+        found, discovery = file_sources(paths, max_bytes)
+        selection.sources += found
+        selection.ignored = discovery.ignored
+        selection.scopes += [
+            str(Path(p).expanduser().resolve()) + "/" for p in paths if Path(p).is_dir()
+        ]
+    if corpus:
+        selection.sources += corpus_sources(corpus)
+        selection.scopes.append(corpus + "/")
+    return selection

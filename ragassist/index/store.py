@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import SplitConfig
 from ..errors import IndexStateError
 from ..types import Chunk, content_hash
 
@@ -267,6 +268,17 @@ class Store:
 
 def _text_hash(text: str) -> str:
     return content_hash(text)
+
+
+def manifest_of(embedder_name: str, dim: int, split: SplitConfig) -> dict[str, object]:
+    """What an index is built with: stored in it, and checked on every open."""
+    return {
+        "format_version": FORMAT_VERSION,
+        "embedder": embedder_name,
+        "dim": dim,
+        "chunk_tokens": split.chunk_tokens,
+        "overlap_tokens": split.overlap_tokens,
+    }
 
 
 def check_manifest(stored: dict[str, object], wanted: dict[str, object], folder: Path) -> None:
