@@ -237,7 +237,6 @@ class Indexer:
         """Embed the batch (reusing stored vectors for identical text) and commit it at once."""
         before = report.chunks_embedded
         vectors = self._vectors([c for p in batch for c in p.chunks], batch, report)
-        report.files_committed += len(batch)
         rows, i = [], 0
         for p in batch:
             rows.append((p.record, p.chunks, vectors[i : i + len(p.chunks)]))
@@ -245,9 +244,7 @@ class Indexer:
         self.store.replace_files(rows, removed)
         embedded = report.chunks_embedded - before
         log.info("committed %d files, %d chunks (%d embedded)", len(batch), i, embedded)
-        if self.on_commit is not None:
-            self.on_commit(report)
-        self._moved(report)
+        self._committed(report, len(batch))
 
     def _commit_streamed(
         self, item: Streamed, removed: list[str], report: IndexReport, bar: tqdm
@@ -257,8 +254,12 @@ class Indexer:
             while part := list(itertools.islice(item.chunks, BATCH_CHUNKS)):
                 add(part, self._vectors(part, [], report))  # stored vectors include earlier parts
                 bar.set_postfix(chunks=report.chunks_added)
-        report.files_committed += 1
         log.info("committed %s in parts, %d chunks so far", item.record.source, report.chunks_added)
+        self._committed(report, 1)
+
+    def _committed(self, report: IndexReport, files: int) -> None:
+        """Count the files just committed; tell on_commit, then on_progress."""
+        report.files_committed += files
         if self.on_commit is not None:
             self.on_commit(report)
         self._moved(report)
