@@ -33,7 +33,7 @@ def write_corpus(folder: Path) -> list[tuple[str, str]]:
     """The held-out QA passages as files (one per distinct passage); (question, file) pairs."""
     rows = load_rows("qa")
     file_of: dict[str, str] = {}
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(parents=True, exist_ok=True)
     for i in rows_of("heldout"):
         name = file_of.setdefault(rows[i]["knowledge"], f"halueval-qa-{i:05d}.txt")
         (folder / name).write_text(rows[i]["knowledge"], encoding="utf-8")

@@ -51,6 +51,12 @@ def main() -> None:
     ap.add_argument(
         "--declined", action="store_true", help="judge the answers the generator declined instead"
     )
+    ap.add_argument(
+        "--reuse",
+        type=Path,
+        help="an earlier --out made with question-only evidence: its rows are copied wherever "
+        "the draft adds no window (the judge would read the same text and say the same)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     knowledge = [r["knowledge"] for r in halueval.load_rows("qa")]
@@ -65,13 +71,22 @@ def main() -> None:
         else:
             rows = [r for r in rows if not r["abstained"]][: args.limit]
         todo += [(str(run), r) for r in rows if (str(run), r["id"]) not in done]
+    old = {}
+    if args.reuse:
+        old = {(r["run"], r["id"]): r for r in map(json.loads, args.reuse.open())}
     embedder = get_embedder()
     judge = AnswerJudge(GenerateConfig(model=args.model, backend=args.backend, max_new_tokens=16))
     with args.out.open("a", encoding="utf-8") as out:
         for run, row in tqdm(todo, desc="judge", unit="answer"):
             answer = ABSTAIN if args.declined else CITATION.sub("", row["answer"]).strip()
             hits = hits_of(row["sources"], knowledge)
-            evidence = judge_evidence(row["question"], hits, embedder)
+            draft = "" if args.declined else answer
+            evidence = judge_evidence(row["question"], hits, embedder, draft=draft)
+            if (run, row["id"]) in old and evidence == judge_evidence(
+                row["question"], hits, embedder
+            ):
+                out.write(json.dumps(old[(run, row["id"])] | {"reused": True}) + "\n")
+                continue
             j = judge.judge(row["question"], answer, evidence)
             out.write(
                 json.dumps(

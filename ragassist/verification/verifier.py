@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..config import GenerateConfig, VerifyConfig
 from ..errors import RagassistError
+from ..generation.citations import is_abstention
 from ..index.embed import Embedder, get_embedder
 from ..types import Claim, Hit, Verdict, VerdictLabel
 from .answer_judge import ANSWER_JUDGE_SIGNALS, judge_evidence
@@ -246,7 +247,10 @@ class Verifier:
         if not (claims and hits and question.strip()) or judge is None:
             return None
         answer = " ".join(c.text for c in claims)
-        evidence = judge_evidence(question, hits, self.embedder, self.config.answer_judge_chars)
+        draft = "" if is_abstention(answer) else answer  # a decline rests on no passage
+        evidence = judge_evidence(
+            question, hits, self.embedder, self.config.answer_judge_chars, draft
+        )
         try:
             judgement = judge.judge(question, answer, evidence)
         except RagassistError as e:  # e.g. not enough memory to export it: verify without it

@@ -47,6 +47,20 @@ def test_the_judge_reads_the_windows_closest_to_the_question(hash_embedder) -> N
     assert "Warsaw" in text and len(text) <= 300 + 75
 
 
+def test_the_drafts_own_window_is_added_after_the_questions(hash_embedder) -> None:
+    """A right draft resting on a passage the question ranks lower is read beside that passage."""
+    autoencoder = "An autoencoder compresses its input. The encoder outputs a short code. " * 3
+    vae = "Dragons of Komodo eat deer. Its mean and variance define a Gaussian over codes."
+    question = "What does the encoder output?"
+    hits = [hit(autoencoder, "ae.txt"), hit(vae, "vae.txt")]
+    alone = judge_evidence(question, hits, hash_embedder, max_chars=300)
+    both = judge_evidence(
+        question, hits, hash_embedder, max_chars=300, draft="A mean and variance (a Gaussian)."
+    )
+    assert "Gaussian" not in alone and "Gaussian" in both
+    assert both.startswith(alone)  # the question's windows come first, unchanged
+
+
 def test_tiny_judge_gives_finite_signals() -> None:
     tok, model = tiny_causal_lm(seed=0)
     loop = TransformersGenerator(GenerateConfig(max_new_tokens=6), model=model, tokenizer=tok)
