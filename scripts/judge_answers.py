@@ -26,7 +26,7 @@ from ragassist.evaluation import halueval
 from ragassist.generation.prompt import ABSTAIN
 from ragassist.index.embed import get_embedder
 from ragassist.types import Chunk, Hit
-from ragassist.verification.answer_judge import AnswerJudge, judge_evidence
+from ragassist.verification.answer_judge import READING_TOKENS, AnswerJudge, judge_evidence
 
 CITATION = re.compile(r"\s*\[\d+\]")
 
@@ -54,8 +54,8 @@ def main() -> None:
     ap.add_argument(
         "--reuse",
         type=Path,
-        help="an earlier --out made with question-only evidence: its rows are copied wherever "
-        "the draft adds no window (the judge would read the same text and say the same)",
+        help="an earlier --out: its rows are copied wherever the evidence is the same "
+        "(the judge would read the same text and say the same)",
     )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -75,16 +75,15 @@ def main() -> None:
     if args.reuse:
         old = {(r["run"], r["id"]): r for r in map(json.loads, args.reuse.open())}
     embedder = get_embedder()
-    judge = AnswerJudge(GenerateConfig(model=args.model, backend=args.backend, max_new_tokens=16))
+    judge = AnswerJudge(
+        GenerateConfig(model=args.model, backend=args.backend, max_new_tokens=READING_TOKENS)
+    )
     with args.out.open("a", encoding="utf-8") as out:
         for run, row in tqdm(todo, desc="judge", unit="answer"):
             answer = ABSTAIN if args.declined else CITATION.sub("", row["answer"]).strip()
             hits = hits_of(row["sources"], knowledge)
-            draft = "" if args.declined else answer
-            evidence = judge_evidence(row["question"], hits, embedder, draft=draft)
-            if (run, row["id"]) in old and evidence == judge_evidence(
-                row["question"], hits, embedder
-            ):
+            evidence = judge_evidence(row["question"], hits, embedder)
+            if old.get((run, row["id"]), {}).get("evidence") == evidence:
                 out.write(json.dumps(old[(run, row["id"])] | {"reused": True}) + "\n")
                 continue
             j = judge.judge(row["question"], answer, evidence)
@@ -99,7 +98,7 @@ def main() -> None:
                         "holds_logit": j.holds_logit,
                         "own_answer": j.own_answer,
                         "agreement": j.agreement,
-                        "evidence_chars": len(evidence),
+                        "evidence": evidence,
                         "seconds": j.seconds,
                     }
                 )

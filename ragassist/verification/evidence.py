@@ -25,6 +25,12 @@ class Window:
     text: str
     source: str  # "source (location)" as shown to the user
     sentences: tuple[str, ...]
+    section: str = ""  # the chunk's heading path: matched with the text, as the index embeds it
+
+    @property
+    def match_text(self) -> str:
+        """What a claim is matched against: the section path, then the text."""
+        return f"{self.section}\n{self.text}" if self.section else self.text
 
 
 PREFILTER = 16  # windows embedded per claim: the ones sharing most content words with it
@@ -45,18 +51,18 @@ class EvidencePool:
         todo = [i for i in idx if i not in self._window_vecs]
         if todo:
             for i, v in zip(
-                todo, self.embedder.embed([self.windows[i].text for i in todo]), strict=True
+                todo, self.embedder.embed([self.windows[i].match_text for i in todo]), strict=True
             ):
                 self._window_vecs[i] = v
         return np.stack([self._window_vecs[i] for i in idx]) if idx else np.zeros((0, 1))
 
     def words(self, i: int) -> set[str]:
         if i not in self._words:
-            self._words[i] = set(content_words(self.windows[i].text))
+            self._words[i] = set(content_words(self.windows[i].match_text))
         return self._words[i]
 
 
-def windows_of(text: str, source: str, max_chars: int) -> list[Window]:
+def windows_of(text: str, source: str, max_chars: int, section: str = "") -> list[Window]:
     """Whole sentences grouped into windows of at most about max_chars characters."""
     out: list[Window] = []
     group: list[str] = []
@@ -65,14 +71,14 @@ def windows_of(text: str, source: str, max_chars: int) -> list[Window]:
         sentence = text[s:e]
         while len(sentence) > max_chars:  # one huge "sentence" (a table, no punctuation)
             head, sentence = sentence[:max_chars], sentence[max_chars:]
-            out.append(Window(head, source, (head,)))
+            out.append(Window(head, source, (head,), section))
         if group and size + len(sentence) > max_chars:
-            out.append(Window(" ".join(group), source, tuple(group)))
+            out.append(Window(" ".join(group), source, tuple(group), section))
             group, size = [], 0
         group.append(sentence)
         size += len(sentence) + 1
     if group:
-        out.append(Window(" ".join(group), source, tuple(group)))
+        out.append(Window(" ".join(group), source, tuple(group), section))
     return out
 
 
@@ -89,7 +95,11 @@ def context_hits(context: str | Sequence[str], name: str = "context") -> list[Hi
 
 def build_pool(hits: Sequence[Hit], embedder: Embedder, max_chars: int) -> EvidencePool:
     """Cut every hit into windows (embedded later, only those a claim may need)."""
-    windows = [w for h in hits for w in windows_of(h.chunk.text, h.chunk.label, max_chars)]
+    windows = [
+        w
+        for h in hits
+        for w in windows_of(h.chunk.text, h.chunk.label, max_chars, h.chunk.location)
+    ]
     return EvidencePool(windows, embedder)
 
 

@@ -18,10 +18,9 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from ..config import GenerateConfig, VerifyConfig
 from ..errors import RagassistError
-from ..generation.citations import is_abstention
 from ..index.embed import Embedder, get_embedder
 from ..types import Claim, Hit, Verdict, VerdictLabel
-from .answer_judge import ANSWER_JUDGE_SIGNALS, judge_evidence
+from .answer_judge import ANSWER_JUDGE_SIGNALS, READING_TOKENS, judge_evidence
 from .claims import split_claims
 from .evidence import EvidencePool, build_pool, context_hits, select
 from .fusion import FusionModel, load_models, model_for, stack_base_logits
@@ -104,7 +103,9 @@ class Verifier:
         cfg = self.config
         return AnswerJudge(
             GenerateConfig(
-                model=cfg.answer_judge_model, backend=cfg.answer_judge_backend, max_new_tokens=16
+                model=cfg.answer_judge_model,
+                backend=cfg.answer_judge_backend,
+                max_new_tokens=READING_TOKENS,
             )
         )
 
@@ -247,10 +248,7 @@ class Verifier:
         if not (claims and hits and question.strip()) or judge is None:
             return None
         answer = " ".join(c.text for c in claims)
-        draft = "" if is_abstention(answer) else answer  # a decline rests on no passage
-        evidence = judge_evidence(
-            question, hits, self.embedder, self.config.answer_judge_chars, draft
-        )
+        evidence = judge_evidence(question, hits, self.embedder, self.config.answer_judge_chars)
         try:
             judgement = judge.judge(question, answer, evidence)
         except RagassistError as e:  # e.g. not enough memory to export it: verify without it

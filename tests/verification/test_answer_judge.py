@@ -6,6 +6,7 @@ import dataclasses
 import math
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ragassist.assistant import Assistant
@@ -16,6 +17,7 @@ from ragassist.generation.tiny import tiny_causal_lm
 from ragassist.generation.torch_backend import TransformersGenerator
 from ragassist.types import Chunk, Hit
 from ragassist.verification.answer_judge import AnswerJudge, agreement, judge_evidence
+from ragassist.verification.evidence import build_pool, select
 
 PASSAGE = (
     "Marie Curie was born in Warsaw in 1867. She moved to Paris in 1891 to study physics. "
@@ -47,18 +49,31 @@ def test_the_judge_reads_the_windows_closest_to_the_question(hash_embedder) -> N
     assert "Warsaw" in text and len(text) <= 300 + 75
 
 
-def test_the_drafts_own_window_is_added_after_the_questions(hash_embedder) -> None:
-    """A right draft resting on a passage the question ranks lower is read beside that passage."""
-    autoencoder = "An autoencoder compresses its input. The encoder outputs a short code. " * 3
-    vae = "Dragons of Komodo eat deer. Its mean and variance define a Gaussian over codes."
-    question = "What does the encoder output?"
-    hits = [hit(autoencoder, "ae.txt"), hit(vae, "vae.txt")]
-    alone = judge_evidence(question, hits, hash_embedder, max_chars=300)
-    both = judge_evidence(
-        question, hits, hash_embedder, max_chars=300, draft="A mean and variance (a Gaussian)."
+def test_windows_are_matched_with_their_section_path(hash_embedder) -> None:
+    """A window that answers under a heading naming the subject beats one repeating its words."""
+    plain = Chunk(
+        "a",
+        "vae.md",
+        "vae.md",
+        "Autoencoders",
+        0,
+        60,
+        "A plain autoencoder encoder outputs a code.",
     )
-    assert "Gaussian" not in alone and "Gaussian" in both
-    assert both.startswith(alone)  # the question's windows come first, unchanged
+    answer = Chunk(
+        "b",
+        "vae.md",
+        "vae.md",
+        "Variational Autoencoders > Encoder",
+        60,
+        120,
+        "It outputs the mean and variance of a Gaussian.",
+    )
+    question = "What does a variational autoencoder encoder output?"
+    pool = build_pool([Hit(plain, score=1.0), Hit(answer, score=0.9)], hash_embedder, 200)
+    vec = np.asarray(hash_embedder.embed([question]))[0]
+    best, *_ = select(pool, question, vec, hash_embedder, top=1)
+    assert pool.windows[best[0]].match_text.startswith("Variational Autoencoders > Encoder\nIt")
 
 
 def test_tiny_judge_gives_finite_signals() -> None:
