@@ -13,6 +13,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ log = logging.getLogger(__name__)
 
 TMP_MARK = ".tmp-"  # dense-3.faiss.tmp-x1y2: a file being written by one process
 TMP_MAX_AGE_S = 600  # a temporary file older than this was left by a killed process
+PAGE_ROWS = 16_384  # chunks read from SQLite at a time when the indexes are rebuilt
 _DERIVED = re.compile(r"(?:dense-(\d+)\.faiss|keyword-(\d+))(\.tmp-.*)?")
 
 
@@ -53,18 +55,27 @@ class DenseIndex:
 
     def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Replace the contents with these vectors; the layout is chosen by collection size."""
+        self.build_pages(len(ids), [(ids, vectors)])
+
+    def build_pages(self, n: int, pages: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Replace the contents with `n` vectors added a page at a time, so no copy of all is held.
+
+        The flat layout comes out byte for byte as from one page; HNSW's graph depends on the
+        order of its inserts, so there the pages give another (equally good) graph.
+        """
         import faiss
 
         inner: faiss.Index
-        if len(ids) >= self.flat_below:
+        if n >= self.flat_below:
             inner = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = 80
             inner.hnsw.efSearch = 128
         else:
             inner = faiss.IndexFlatIP(self.dim)
         self.index = faiss.IndexIDMap2(inner)
-        if len(ids):
-            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+        for ids, vectors in pages:
+            if len(ids):
+                self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
 
     @property
     def layout(self) -> str:
@@ -169,6 +180,7 @@ class SearchIndex:
         self.dense = DenseIndex(dim, flat_below)
         self.keyword = KeywordIndex()
         self.generation = -1
+        self.page_rows = PAGE_ROWS
 
     def _paths(self, generation: int) -> tuple[Path, Path]:
         folder = self.store.folder
@@ -197,12 +209,13 @@ class SearchIndex:
         cannot (read-only, disk full, or another process replaced them meanwhile) the indexes
         are used from memory and the store, which holds the truth, is untouched.
         """
-        with self.store.snapshot():  # vectors and texts of the same commit
+        with self.store.snapshot():  # vectors and texts of the same commit, read in pages
             generation = self.store.generation
-            ids, vectors = self.store.all_vectors(self.dense.dim)
-            text_ids, texts = self.store.all_texts()
-        self.dense.build(ids, vectors)
-        self.keyword.build(text_ids, texts)
+            vectors = self.store.vector_pages(self.dense.dim, self.page_rows)
+            self.dense.build_pages(self.store.count(), vectors)
+            pages = list(self.store.text_pages(self.page_rows))
+        text_ids = np.concatenate([ids for ids, _ in pages]) if pages else np.zeros(0, np.int64)
+        self.keyword.build(text_ids, [t for _, texts in pages for t in texts])
         if self.store.read_only:
             return generation
         dense_path, keyword_path = self._paths(generation)
