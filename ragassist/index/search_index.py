@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .keyword_tokens import TokenIds, bm25s, tokenize
 from .store import Store
 
 log = logging.getLogger(__name__)
@@ -27,20 +28,6 @@ TMP_MARK = ".tmp-"  # dense-3.faiss.tmp-x1y2: a file being written by one proces
 TMP_MAX_AGE_S = 600  # a temporary file older than this was left by a killed process
 PAGE_ROWS = 16_384  # chunks read from SQLite at a time when the indexes are rebuilt
 _DERIVED = re.compile(r"(?:dense-(\d+)\.faiss|keyword-(\d+))(\.tmp-.*)?")
-
-
-def _bm25s() -> Any:
-    """bm25s, imported on first use; its import sets its logger to DEBUG, so quiet it after."""
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build
-    return bm25s
-
-
-def _tokenize(texts: list[str]) -> list[list[str]]:
-    return _bm25s().tokenize(
-        texts, token_pattern=r"(?u)\b\w+\b", stopwords="en", return_ids=False, show_progress=False
-    )
 
 
 class DenseIndex:
@@ -127,22 +114,31 @@ class KeywordIndex:
     """BM25 (bm25s) over title, location and text of every chunk."""
 
     def __init__(self) -> None:
-        self.bm25 = None
+        self.bm25: Any = None  # a bm25s.BM25 once built over at least one word
         self.ids = np.zeros(0, dtype=np.int64)
 
     def build(self, ids: np.ndarray, texts: list[str]) -> None:
-        self.ids = ids
-        tokens = _tokenize(texts) if len(texts) else []
+        """Replace the contents with these texts (one page)."""
+        self.build_pages([(ids, texts)])
+
+    def build_pages(self, pages: Iterable[tuple[np.ndarray, list[str]]]) -> None:
+        """Replace the contents with (ids, texts) pages; of the texts only token ids are kept."""
+        tokens, ids = TokenIds(), [np.zeros(0, dtype=np.int64)]
+        for page_ids, texts in pages:
+            tokens.add(texts)
+            ids.append(page_ids)
+        self.ids = np.concatenate(ids)
         # no word in any chunk (files of punctuation only): bm25s fails on an empty vocabulary
-        self.bm25 = _bm25s().BM25() if any(tokens) else None
+        self.bm25 = bm25s().BM25() if tokens.n_tokens else None
         if self.bm25 is not None:
-            self.bm25.index(tokens, show_progress=False)
+            corpus = bm25s().tokenization.Tokenized(ids=tokens, vocab=tokens.vocab)
+            self.bm25.index(corpus, show_progress=False)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(id, BM25 score) of the k best-matching chunks with a positive score."""
         if self.bm25 is None or not len(self.ids):
             return []
-        tokens = _tokenize([query])[0]
+        tokens = tokenize([query])[0]
         if not tokens:
             return []
         scores = self.bm25.get_scores(tokens)
@@ -169,7 +165,7 @@ class KeywordIndex:
     def load(self, folder: Path) -> None:
         self.ids = np.load(folder / "ids.npy", allow_pickle=False)
         has_model = (folder / "params.index.json").exists()
-        self.bm25 = _bm25s().BM25.load(str(folder), show_progress=False) if has_model else None
+        self.bm25 = bm25s().BM25.load(str(folder), show_progress=False) if has_model else None
 
 
 class SearchIndex:
@@ -205,6 +201,8 @@ class SearchIndex:
     def rebuild(self) -> int:
         """Build both indexes from one committed state of SQLite; return its generation.
 
+        Rows are read `page_rows` at a time inside one read snapshot, so besides the indexes
+        being built only a page of vectors or texts is held (and the texts' token ids).
         The files are saved for the next process when the folder can be written; when it
         cannot (read-only, disk full, or another process replaced them meanwhile) the indexes
         are used from memory and the store, which holds the truth, is untouched.
@@ -213,9 +211,7 @@ class SearchIndex:
             generation = self.store.generation
             vectors = self.store.vector_pages(self.dense.dim, self.page_rows)
             self.dense.build_pages(self.store.count(), vectors)
-            pages = list(self.store.text_pages(self.page_rows))
-        text_ids = np.concatenate([ids for ids, _ in pages]) if pages else np.zeros(0, np.int64)
-        self.keyword.build(text_ids, [t for _, texts in pages for t in texts])
+            self.keyword.build_pages(self.store.text_pages(self.page_rows))
         if self.store.read_only:
             return generation
         dense_path, keyword_path = self._paths(generation)
