@@ -13,32 +13,21 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .keyword_tokens import TokenIds, bm25s, tokenize
 from .store import Store
 
 log = logging.getLogger(__name__)
 
 TMP_MARK = ".tmp-"  # dense-3.faiss.tmp-x1y2: a file being written by one process
 TMP_MAX_AGE_S = 600  # a temporary file older than this was left by a killed process
+PAGE_ROWS = 16_384  # chunks read from SQLite at a time when the indexes are rebuilt
 _DERIVED = re.compile(r"(?:dense-(\d+)\.faiss|keyword-(\d+))(\.tmp-.*)?")
-
-
-def _bm25s() -> Any:
-    """bm25s, imported on first use; its import sets its logger to DEBUG, so quiet it after."""
-    import bm25s
-
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build
-    return bm25s
-
-
-def _tokenize(texts: list[str]) -> list[list[str]]:
-    return _bm25s().tokenize(
-        texts, token_pattern=r"(?u)\b\w+\b", stopwords="en", return_ids=False, show_progress=False
-    )
 
 
 class DenseIndex:
@@ -53,18 +42,27 @@ class DenseIndex:
 
     def build(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Replace the contents with these vectors; the layout is chosen by collection size."""
+        self.build_pages(len(ids), [(ids, vectors)])
+
+    def build_pages(self, n: int, pages: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        """Replace the contents with `n` vectors added a page at a time, so no copy of all is held.
+
+        The flat layout comes out byte for byte as from one page; HNSW's graph depends on the
+        order of its inserts, so there the pages give another (equally good) graph.
+        """
         import faiss
 
         inner: faiss.Index
-        if len(ids) >= self.flat_below:
+        if n >= self.flat_below:
             inner = faiss.IndexHNSWFlat(self.dim, 32, faiss.METRIC_INNER_PRODUCT)
             inner.hnsw.efConstruction = 80
             inner.hnsw.efSearch = 128
         else:
             inner = faiss.IndexFlatIP(self.dim)
         self.index = faiss.IndexIDMap2(inner)
-        if len(ids):
-            self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
+        for ids, vectors in pages:
+            if len(ids):
+                self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
 
     @property
     def layout(self) -> str:
@@ -116,22 +114,31 @@ class KeywordIndex:
     """BM25 (bm25s) over title, location and text of every chunk."""
 
     def __init__(self) -> None:
-        self.bm25 = None
+        self.bm25: Any = None  # a bm25s.BM25 once built over at least one word
         self.ids = np.zeros(0, dtype=np.int64)
 
     def build(self, ids: np.ndarray, texts: list[str]) -> None:
-        self.ids = ids
-        tokens = _tokenize(texts) if len(texts) else []
+        """Replace the contents with these texts (one page)."""
+        self.build_pages([(ids, texts)])
+
+    def build_pages(self, pages: Iterable[tuple[np.ndarray, list[str]]]) -> None:
+        """Replace the contents with (ids, texts) pages; of the texts only token ids are kept."""
+        tokens, ids = TokenIds(), [np.zeros(0, dtype=np.int64)]
+        for page_ids, texts in pages:
+            tokens.add(texts)
+            ids.append(page_ids)
+        self.ids = np.concatenate(ids)
         # no word in any chunk (files of punctuation only): bm25s fails on an empty vocabulary
-        self.bm25 = _bm25s().BM25() if any(tokens) else None
+        self.bm25 = bm25s().BM25() if tokens.n_tokens else None
         if self.bm25 is not None:
-            self.bm25.index(tokens, show_progress=False)
+            corpus = bm25s().tokenization.Tokenized(ids=tokens, vocab=tokens.vocab)
+            self.bm25.index(corpus, show_progress=False)
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(id, BM25 score) of the k best-matching chunks with a positive score."""
         if self.bm25 is None or not len(self.ids):
             return []
-        tokens = _tokenize([query])[0]
+        tokens = tokenize([query])[0]
         if not tokens:
             return []
         scores = self.bm25.get_scores(tokens)
@@ -158,7 +165,7 @@ class KeywordIndex:
     def load(self, folder: Path) -> None:
         self.ids = np.load(folder / "ids.npy", allow_pickle=False)
         has_model = (folder / "params.index.json").exists()
-        self.bm25 = _bm25s().BM25.load(str(folder), show_progress=False) if has_model else None
+        self.bm25 = bm25s().BM25.load(str(folder), show_progress=False) if has_model else None
 
 
 class SearchIndex:
@@ -169,6 +176,7 @@ class SearchIndex:
         self.dense = DenseIndex(dim, flat_below)
         self.keyword = KeywordIndex()
         self.generation = -1
+        self.page_rows = PAGE_ROWS
 
     def _paths(self, generation: int) -> tuple[Path, Path]:
         folder = self.store.folder
@@ -193,16 +201,17 @@ class SearchIndex:
     def rebuild(self) -> int:
         """Build both indexes from one committed state of SQLite; return its generation.
 
+        Rows are read `page_rows` at a time inside one read snapshot, so besides the indexes
+        being built only a page of vectors or texts is held (and the texts' token ids).
         The files are saved for the next process when the folder can be written; when it
         cannot (read-only, disk full, or another process replaced them meanwhile) the indexes
         are used from memory and the store, which holds the truth, is untouched.
         """
-        with self.store.snapshot():  # vectors and texts of the same commit
+        with self.store.snapshot():  # vectors and texts of the same commit, read in pages
             generation = self.store.generation
-            ids, vectors = self.store.all_vectors(self.dense.dim)
-            text_ids, texts = self.store.all_texts()
-        self.dense.build(ids, vectors)
-        self.keyword.build(text_ids, texts)
+            vectors = self.store.vector_pages(self.dense.dim, self.page_rows)
+            self.dense.build_pages(self.store.count(), vectors)
+            self.keyword.build_pages(self.store.text_pages(self.page_rows))
         if self.store.read_only:
             return generation
         dense_path, keyword_path = self._paths(generation)

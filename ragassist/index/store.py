@@ -248,19 +248,22 @@ class Store:
         rows = self.db.execute("SELECT text_hash FROM chunks WHERE source = ?", (source,))
         return frozenset(r[0] for r in rows)
 
-    def all_vectors(self, dim: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rowids, vectors) of every chunk, for rebuilding the FAISS index."""
-        rows = self.db.execute("SELECT rowid, vector FROM chunks ORDER BY rowid").fetchall()
-        ids = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-        vectors = np.frombuffer(b"".join(r[1] for r in rows), dtype=np.float32).reshape(-1, dim)
-        return ids, vectors
+    def vector_pages(self, dim: int, rows: int) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(rowids, vectors) of every chunk, `rows` at a time: FAISS is rebuilt without a copy of all."""
+        cursor = self.db.execute("SELECT rowid, vector FROM chunks ORDER BY rowid")
+        while page := cursor.fetchmany(rows):
+            ids = np.fromiter((r[0] for r in page), dtype=np.int64, count=len(page))
+            yield (
+                ids,
+                np.frombuffer(b"".join(r[1] for r in page), dtype=np.float32).reshape(-1, dim),
+            )
 
-    def all_texts(self) -> tuple[np.ndarray, list[str]]:
-        """(rowids, 'title location text') of every chunk, for rebuilding the BM25 index."""
-        rows = self.db.execute(
-            "SELECT rowid, title || ' ' || location || ' ' || text FROM chunks ORDER BY rowid"
-        ).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+    def text_pages(self, rows: int) -> Iterator[tuple[np.ndarray, list[str]]]:
+        """(rowids, 'title location text') of every chunk, `rows` at a time, for rebuilding BM25."""
+        text = "title || ' ' || location || ' ' || text"
+        cursor = self.db.execute(f"SELECT rowid, {text} FROM chunks ORDER BY rowid")
+        while page := cursor.fetchmany(rows):
+            yield np.array([r[0] for r in page], dtype=np.int64), [r[1] for r in page]
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.folder.glob(DB_NAME + "*"))
