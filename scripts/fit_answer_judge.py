@@ -56,6 +56,30 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "answers profile + judge yes/no": ("answers_logit", "judge_yes_logit"),
     "answers profile + agreement": ("answers_logit", "judge_agreement"),
 }
+# the judge's likelihood of the draft (scripts/experiments/try_draft_likelihood.py): tried only
+# when the judge rows carry it
+LIKELIHOOD = ("draft_lp", "draft_pmi")
+LIKELIHOOD_CANDIDATES: dict[str, tuple[str, ...]] = {
+    "answers profile + judge yes/no + agreement + draft log-prob": (
+        "answers_logit",
+        "judge_yes_logit",
+        "judge_agreement",
+        "judge_draft_lp",
+    ),
+    "answers profile + judge yes/no + agreement + draft PMI": (
+        "answers_logit",
+        "judge_yes_logit",
+        "judge_agreement",
+        "judge_draft_pmi",
+    ),
+    "answers profile + judge yes/no + agreement + both": (
+        "answers_logit",
+        "judge_yes_logit",
+        "judge_agreement",
+        "judge_draft_lp",
+        "judge_draft_pmi",
+    ),
+}
 
 
 def with_judge(run: Path, cache: Path) -> list[dict[str, Any]]:
@@ -76,6 +100,7 @@ def with_judge(run: Path, cache: Path) -> list[dict[str, Any]]:
             sig["judge_yes_logit"] = j["yes_logit"]
             sig["judge_agreement"] = j["agreement"]
             sig["judge_holds_logit"] = j.get("holds_logit", 0.0)
+            sig.update({f"judge_{k}": j[k] for k in LIKELIHOOD if k in j})
         out.append({**a, "judge": j})
     return out
 
@@ -238,11 +263,14 @@ def main() -> None:
     args = ap.parse_args()
 
     train = [a for run in args.train for a in with_judge(run, args.train_judge)]
+    candidates = dict(CANDIDATES)
+    if all(f"judge_{k}" in c for a in train for c in a["claims"] for k in LIKELIHOOD):
+        candidates |= LIKELIHOOD_CANDIDATES
     cv = {
-        name: cross_validated_auroc(train, feats, args.seed) for name, feats in CANDIDATES.items()
+        name: cross_validated_auroc(train, feats, args.seed) for name, feats in candidates.items()
     }
     best = max(cv, key=lambda name: cv[name])
-    model = fit_answers(train, CANDIDATES[best], args.seed)
+    model = fit_answers(train, candidates[best], args.seed)
     y = np.array([a["right"] for a in train])
     model = replace(
         model,
