@@ -22,10 +22,11 @@ from .image.answer import answer_with_image
 from .index.embed import Embedder, get_embedder
 from .index.indexer import IndexReport
 from .index.lock import write_lock
+from .index.manifest import check_manifest, manifest_of
 from .index.ray_index import make_indexer
 from .index.retrieve import Retriever
 from .index.search_index import SearchIndex
-from .index.store import Store, check_manifest, manifest_of
+from .index.store import Store
 from .types import Answer, Claim, Hit, worst_label
 from .verification.answer_judge import AnswerJudgement
 from .verification.claims import split_claims

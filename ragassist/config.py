@@ -6,29 +6,13 @@ variables, then CLI flags. Every field is checked when it is built.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-import platformdirs
-
 from .errors import ConfigError
-
-APP_NAME = "ragassist"
-
-
-def data_dir() -> Path:
-    """The user data folder (index, model cache, chat history); RAGASSIST_HOME overrides it."""
-    home = os.environ.get("RAGASSIST_HOME")
-    return Path(home) if home else Path(platformdirs.user_data_dir(APP_NAME))
-
-
-def default_index_dir() -> Path:
-    """Where the index lives unless --index or RAGASSIST_INDEX says otherwise."""
-    env = os.environ.get("RAGASSIST_INDEX")
-    return Path(env) if env else data_dir() / "index"
+from .paths import default_index_dir
 
 
 def _check_choice(name: str, value: object, literal: Any) -> None:

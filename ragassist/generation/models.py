@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..config import data_dir
 from ..errors import LoadError, ModelMissingError
 from ..index.embed import set_offline
+from ..paths import data_dir
 from .ready_copy import load_gguf, load_ready, ready_copy_is_current, save_ready_copy
 
 if TYPE_CHECKING:

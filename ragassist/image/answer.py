@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-from ..config import data_dir
+from ..paths import data_dir
 from ..types import Answer, Citation, Claim, Hit, Verdict, content_hash
 from ..verification.claims import split_sentences
 

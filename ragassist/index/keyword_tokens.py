@@ -28,12 +28,17 @@ def bm25s() -> Any:
     return bm25s
 
 
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """Each text's tokens as strings: how a query is looked up in the vocabulary."""
-    return bm25s().tokenize(  # type: ignore[no-any-return]
-        texts, token_pattern=TOKEN_PATTERN, stopwords=STOPWORDS, return_ids=False,
+def _bm25s_tokens(texts: list[str], return_ids: bool) -> Any:
+    """bm25s's tokenizer with this project's pattern and stop words."""
+    return bm25s().tokenize(
+        texts, token_pattern=TOKEN_PATTERN, stopwords=STOPWORDS, return_ids=return_ids,
         show_progress=False,
     )  # fmt: skip
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Each text's tokens as strings: how a query is looked up in the vocabulary."""
+    return _bm25s_tokens(texts, return_ids=False)  # type: ignore[no-any-return]
 
 
 class TokenIds:
@@ -51,10 +56,7 @@ class TokenIds:
 
     def add(self, texts: list[str]) -> None:
         """Tokenize a page of documents and keep their ids; new words join the vocabulary."""
-        page = bm25s().tokenize(
-            texts, token_pattern=TOKEN_PATTERN, stopwords=STOPWORDS, return_ids=True,
-            show_progress=False,
-        )  # fmt: skip
+        page = _bm25s_tokens(texts, return_ids=True)
         to_vocab = np.empty(len(page.vocab), dtype=np.int32)  # page id -> corpus id
         for word, i in page.vocab.items():  # in order of first appearance on the page
             to_vocab[i] = self.vocab.setdefault(word, len(self.vocab))

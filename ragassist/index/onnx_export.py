@@ -21,8 +21,8 @@ import time
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from ..config import data_dir
 from ..errors import ConfigError, ModelMissingError
+from ..paths import data_dir
 
 log = logging.getLogger(__name__)
 

@@ -19,13 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import SplitConfig
 from ..errors import IndexStateError
 from ..types import Chunk, content_hash
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
 DB_NAME = "chunks.sqlite"
 
 _SCHEMA = """
@@ -271,32 +269,3 @@ class Store:
 
 def _text_hash(text: str) -> str:
     return content_hash(text)
-
-
-def manifest_of(embedder_name: str, dim: int, split: SplitConfig) -> dict[str, object]:
-    """What an index is built with: stored in it, and checked on every open."""
-    return {
-        "format_version": FORMAT_VERSION,
-        "embedder": embedder_name,
-        "dim": dim,
-        "chunk_tokens": split.chunk_tokens,
-        "overlap_tokens": split.overlap_tokens,
-    }
-
-
-def check_manifest(stored: dict[str, object], wanted: dict[str, object], folder: Path) -> None:
-    """Refuse an index built with other settings (embedder, chunking, format), saying how to
-    rebuild it; a new index (no manifest yet) passes and gets one with its first commit."""
-    if "format_version" not in stored:
-        return
-    diffs = [
-        f"{k}: index has {stored.get(k)!r}, config has {v!r}"
-        for k, v in wanted.items()
-        if stored.get(k) != v
-    ]
-    if diffs:
-        raise IndexStateError(
-            f"the index in {folder} was built with other settings ({'; '.join(diffs)}). "
-            f"Rebuild it with `ragassist index PATH --rebuild --index {folder}`, "
-            "or use another --index folder."
-        )

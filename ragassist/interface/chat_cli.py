@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING, Any
 
 from rich.markup import escape
 
-from ..config import Config, data_dir
+from ..config import Config
 from ..errors import InputError
+from ..paths import data_dir
 from .chat import REWRITE_METHODS, ChatConfig, Conversation
 from .repl import Repl, reload_generator, slug, where
 

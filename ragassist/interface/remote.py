@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config import Config, data_dir
+from ..config import Config
 from ..errors import InputError, RagassistError
+from ..paths import data_dir
 
 log = logging.getLogger(__name__)
 

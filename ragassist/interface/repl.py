@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.markup import escape
 
-from ..config import data_dir
 from ..errors import RagassistError
+from ..paths import data_dir
 from ..types import Answer, Hit
 from .answer_cli import load_models
 from .chat import Conversation, Turn

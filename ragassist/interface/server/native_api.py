@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import FileResponse
 from starlette.datastructures import UploadFile as StarletteUpload
 
-from ...config import data_dir
+from ...paths import data_dir
 from ...types import Answer, Hit
 from ...verification.policy import apply_policy
 from ...verification.verifier import Verifier
