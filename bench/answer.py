@@ -1,13 +1,17 @@
-"""Warm question-to-verdict time: the default setting (answer judge on) against the fast one.
+"""Warm question-to-verdict time: the default and fast settings against whole passages.
 
 Indexes corpora/handbook into a temporary folder, loads every model once (timed apart), then
-asks the handbook's answerable questions with the fast setting (verify.answer_judge off: the
-baseline) and the default, alternately, and prints p50 / p95 seconds of each and the ratio
-default / fast, question by question, with the median seconds of each stage (retrieve, prompt,
-generate, verify), the first token and the tokens written, so that a miss says where. The
-generator's kept prompt is dropped before every answer, so neither setting reuses the other's
-prefill. Targets (issue 19, quiet 2-core machine): default p50 <= 6 s, fast p50 <= 3 s. About
-3-6 minutes on 2 cores once the models are exported.
+asks the handbook's answerable questions with three settings, one after the other:
+  whole    the fast setting with the five passages whole in the prompt (the baseline: what the
+           default was before excerpts, generate.excerpt_chars = 0)
+  fast     verify.answer_judge off
+  default  the defaults (answer judge on)
+and prints p50 / p95 seconds of each, the ratio to the baseline question by question, and the
+median of each stage (retrieve, prompt, generate, verify), the first token, the prompt tokens
+and the tokens written, so that a miss says where. Each setting asks every question in turn, so
+the generator reuses only the system prompt it keeps from the question before, as a warm server
+does. Targets (issue 19, quiet 2-core machine): default p50 <= 6 s, fast p50 <= 3 s; first token
+<= 1.0 s (issue 14). About 5-8 minutes on 2 cores once the models are exported.
 
     .venv/bin/python bench/answer.py [--n 12]
 """
@@ -46,35 +50,43 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         default = Assistant(Config(index_dir=Path(tmp) / "idx"))
         default.index([ROOT / "corpora/handbook"])
+        cfg = default.config
         fast_cfg = dataclasses.replace(
-            default.config, verify=dataclasses.replace(default.config.verify, answer_judge=False)
+            cfg, verify=dataclasses.replace(cfg.verify, answer_judge=False)
         )
-        fast = Assistant(fast_cfg, embedder=default.embedder, generator=default.generator)
+        whole_cfg = dataclasses.replace(
+            fast_cfg, generate=dataclasses.replace(cfg.generate, excerpt_chars=0)
+        )
+        gen, emb = default.generator, default.embedder
+        settings = {
+            "whole": Assistant(whole_cfg, embedder=emb, generator=gen),
+            "fast": Assistant(fast_cfg, embedder=emb, generator=gen),
+            "default": default,
+        }
         t = time.perf_counter()
-        default.answer("What does the encoder of a variational autoencoder output?")
-        fast.answer("What does the encoder of a variational autoencoder output?")
+        for assistant in settings.values():
+            assistant.answer("What does the encoder of a variational autoencoder output?")
         print(f"load and warm-up: {time.perf_counter() - t:.1f} s")
-        times: dict[str, list[float]] = {"fast": [], "default": []}
-        stages: dict[str, dict[str, list[float]]] = {"fast": {}, "default": {}}
-        for q in questions(args.n):
-            for name, assistant in (("fast", fast), ("default", default)):
-                # the two share a generator: without this the second would reuse the first's
-                # evaluated prompt and skip its prefill (a warm server keeps no such luck)
-                assistant.generator.reset_cache()
+        times: dict[str, list[float]] = {name: [] for name in settings}
+        stages: dict[str, dict[str, list[float]]] = {name: {} for name in settings}
+        for name, assistant in settings.items():
+            for q in questions(args.n):
                 t = time.perf_counter()
                 answer = assistant.answer(q)
                 times[name].append(time.perf_counter() - t)
-                gen = answer.generation or {}
-                parts = {**answer.timings, "first token": gen.get("first_token_s", 0.0)}
-                parts["tokens written"] = gen.get("new_tokens", 0)
+                g = answer.generation or {}
+                parts = {**answer.timings, "first token": g.get("first_token_s", 0.0)}
+                parts["prompt tokens"] = g.get("prompt_tokens", 0)
+                parts["tokens written"] = g.get("new_tokens", 0)
                 for stage, value in parts.items():
                     stages[name].setdefault(stage, []).append(float(value or 0.0))
     med = statistics.median
     for name, xs in times.items():
         print(f"{name:8s} p50 {med(xs):.2f} s  p95 {p95(xs):.2f} s  ({len(xs)} questions)")
         print("         median " + ", ".join(f"{k} {med(v):.2f}" for k, v in stages[name].items()))
-    ratios = [d / f for d, f in zip(times["default"], times["fast"], strict=True)]
-    print(f"default / fast, question by question: median {med(ratios):.2f}x")
+    for name in ("fast", "default"):
+        ratios = [x / b for x, b in zip(times[name], times["whole"], strict=True)]
+        print(f"{name} / whole, question by question: median {med(ratios):.2f}x")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from .index.store import Store
 from .types import Answer, Claim, Hit, worst_label
 from .verification.answer_judge import AnswerJudgement
 from .verification.claims import split_claims
+from .verification.evidence import excerpts
 from .verification.policy import apply_policy
 from .verification.reading import decide
 from .verification.verifier import Verifier
@@ -176,6 +177,7 @@ class Assistant:
             )
         # 5. the prompt: numbered passages fenced as data, fitted to the model window
         gen = self.generator
+        chars = self.config.generate.excerpt_chars  # a prompt setting, not the model's
         prompt = build_prompt(
             text,
             hits,
@@ -183,6 +185,7 @@ class Assistant:
             gen.window,
             gen.config.max_new_tokens,
             gen.config.max_question_tokens,
+            excerpts(text, hits, self.embedder, chars) if chars else None,
         )
         result.models["generator"] = gen.name
         lap("prompt")

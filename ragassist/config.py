@@ -109,6 +109,9 @@ class GenerateConfig:
     # the first token on a quiet one); PyTorch 1 (its 2 threads fight other jobs)
     threads: int = 0
     context_tokens: int = 2048  # prompt budget in tokens, capped by the model's own window
+    # 0: the passages whole; N: only the two windows of the passages closest to the question,
+    # about N characters together (the answer judge's evidence): fewer tokens to prefill
+    excerpt_chars: int = 0
     max_question_tokens: int = 256  # longer questions are refused, not cut
     seed: int = 0  # sampling seed, used only when temperature > 0
 
@@ -122,6 +125,7 @@ class GenerateConfig:
         _check_range("generate.repetition_penalty", self.repetition_penalty, 0.5, 3.0)
         _check_range("generate.threads", self.threads, 0, 256)
         _check_range("generate.context_tokens", self.context_tokens, 256, 131072)
+        _check_range("generate.excerpt_chars", self.excerpt_chars, 0, 100_000)
         _check_range("generate.max_question_tokens", self.max_question_tokens, 8, 8192)
 
     @property

@@ -54,6 +54,26 @@ def test_answer_streams_pieces_and_keeps_timings(tiny: Assistant) -> None:
     assert all(1 <= c.number <= len(answer.hits) for c in answer.citations)
 
 
+def test_excerpts_shorten_the_prompt_and_cite_whole_passages(
+    tiny: Assistant, tmp_path: Path
+) -> None:
+    filler = " ".join(f"Paris has a museum number {i} with paintings." for i in range(30))
+    (tmp_path / "paris.md").write_text(f"# Paris\n\n{filler}\n")
+    tiny.index([tmp_path])
+    question = "When was the Eiffel Tower completed in Paris?"
+    whole = tiny.answer(question)
+    gen = dataclasses.replace(tiny.generator.config, excerpt_chars=200)
+    short = Assistant(
+        dataclasses.replace(tiny.config, generate=gen),
+        embedder=tiny.embedder,
+        generator=tiny.generator,
+    )
+    answer = short.answer(question)
+    assert answer.generation["prompt_tokens"] < 0.75 * whole.generation["prompt_tokens"]
+    assert answer.hits == whole.hits  # retrieval is the same; only the prompt shows less
+    assert all(c.hit in answer.hits for c in answer.citations)
+
+
 def test_irrelevant_question_abstains_without_generating(tiny: Assistant) -> None:
     pieces: list[str] = []
     answer = tiny.answer("zebra quantum saxophone?", on_token=pieces.append)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -140,11 +140,14 @@ def build_prompt(
     window: int,
     max_new_tokens: int,
     max_question_tokens: int = 256,
+    shown: Mapping[str, str] | None = None,
 ) -> Prompt:
     """Fit the best-ranked passages whole into `window - max_new_tokens` tokens and render.
 
     Hits are taken in the order given (best first); the first one that does not fit and all
     after it are dropped. A question longer than max_question_tokens is refused, never cut.
+    With `shown` (chunk id -> excerpt), only those hits are numbered, each shown by its
+    excerpt; citations still name the whole passage.
     """
     text = sanitize(validate_question(question), tokenizer).strip()
     if not text:
@@ -165,11 +168,14 @@ def build_prompt(
     blocks: list[str] = []
     kept: list[Hit] = []
     used = base
+    if shown is not None:
+        hits = [h for h in hits if h.chunk.id in shown]
     for hit in hits:
+        body = shown[hit.chunk.id] if shown is not None else hit.chunk.text
         block = PASSAGE_TEMPLATE.format(
             number=len(kept) + 1,
             header=sanitize(passage_header(hit), tokenizer),
-            text=sanitize(hit.chunk.text, tokenizer).strip(),
+            text=sanitize(body, tokenizer).strip(),
         )
         cost = _count(tokenizer, block)
         if used + cost > budget:

@@ -24,14 +24,12 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-import numpy as np
-
 from ..config import GenerateConfig
 from ..generation.backends import make_generator
 from ..generation.decoding import DecodingLoop
 from ..index.embed import Embedder
 from ..types import Hit
-from .evidence import build_pool, select
+from .evidence import question_windows
 from .judge import chat_frame, yes_no_ids
 from .signals import normalize
 
@@ -96,10 +94,8 @@ def judge_evidence(
 
     The draft is left out on purpose: a wrong draft would pull the evidence towards itself.
     """
-    pool = build_pool(hits, embedder, max_chars=max(200, max_chars // 2))
-    vec = np.asarray(embedder.embed([question]))[0]
-    best, *_ = select(pool, question, vec, embedder, top=2)
-    text = "\n".join(pool.windows[i].match_text for i in best)
+    windows, _, best = question_windows(question, hits, embedder, max_chars)
+    text = "\n".join(windows[i].match_text for i in best)
     return text[: max_chars + max_chars // 4]
 
 

@@ -140,3 +140,41 @@ def select(
                 best_sentence, best_source = sentence, pool.windows[i].source
                 best_cos, best_score = float(cos[j]), score
     return best, best_sentence, best_source, best_cos, window_cos
+
+
+def question_windows(
+    question: str, hits: Sequence[Hit], embedder: Embedder, max_chars: int
+) -> tuple[list[Window], list[int], list[int]]:
+    """(the hits' windows of about max_chars // 2, the hit each came from, the two closest to
+    the question). The answer judge and the generator's excerpts both read this selection: the
+    passage text that bears on the question, not five whole passages."""
+    size = max(200, max_chars // 2)
+    windows: list[Window] = []
+    owners: list[int] = []
+    for n, h in enumerate(hits):
+        cut = windows_of(h.chunk.text, h.chunk.label, size, h.chunk.location)
+        windows += cut
+        owners += [n] * len(cut)
+    pool = EvidencePool(windows, embedder)
+    vec = np.asarray(embedder.embed([question]))[0]
+    best, *_ = select(pool, question, vec, embedder, top=2)
+    return windows, owners, best
+
+
+def excerpts(
+    question: str, hits: Sequence[Hit], embedder: Embedder, max_chars: int
+) -> dict[str, str]:
+    """chunk id -> its windows closest to the question (document order, "..." between windows
+    that are not neighbours); hits without such a window are left out."""
+    windows, owners, best = question_windows(question, hits, embedder, max_chars)
+    shown: dict[str, str] = {}
+    last: dict[str, int] = {}
+    for i in best:  # in document order
+        cid = hits[owners[i]].chunk.id
+        if cid in shown:
+            gap = " " if last[cid] == i - 1 else " ... "
+            shown[cid] += gap + windows[i].text
+        else:
+            shown[cid] = windows[i].text
+        last[cid] = i
+    return shown

@@ -52,6 +52,19 @@ def test_context_fitting_keeps_best_passages_whole(tok):
         assert f"fact{hit.chunk.id[2:]}." not in p.text
 
 
+def test_excerpts_are_shown_under_their_passage_numbers(tok):
+    hits = [make_hit(1), make_hit(2), make_hit(3)]
+    shown = {"id3": "Passage 3 says fact3.", "id1": "Passage 1 says fact1."}
+    p = build_prompt("What is fact3?", hits, tok, window=4096, max_new_tokens=64, shown=shown)
+    assert p.hits == [hits[0], hits[2]]  # rank order kept, the passage without excerpt left out
+    user = p.messages[-1]["content"]
+    assert "[1] Passage 1 says fact1.\n(source: Doc 1" in user
+    assert "[2] Passage 3 says fact3.\n(source: Doc 3" in user
+    assert "w1x0" not in user and "fact2" not in user
+    whole = build_prompt("What is fact3?", hits, tok, window=4096, max_new_tokens=64)
+    assert len(p.input_ids) < len(whole.input_ids) / 2
+
+
 def test_no_passage_fits_still_builds(tok):
     p = build_prompt("What?", [make_hit(1, words=2000)], tok, window=600, max_new_tokens=64)
     assert p.hits == [] and p.dropped == 1 and len(p.input_ids) <= 536

@@ -17,7 +17,7 @@ from ragassist.generation.tiny import tiny_causal_lm
 from ragassist.generation.torch_backend import TransformersGenerator
 from ragassist.types import Chunk, Hit
 from ragassist.verification.answer_judge import AnswerJudge, agreement, judge_evidence
-from ragassist.verification.evidence import build_pool, select
+from ragassist.verification.evidence import build_pool, excerpts, select
 
 PASSAGE = (
     "Marie Curie was born in Warsaw in 1867. She moved to Paris in 1891 to study physics. "
@@ -47,6 +47,20 @@ def test_the_judge_reads_the_windows_closest_to_the_question(hash_embedder) -> N
         max_chars=300,
     )
     assert "Warsaw" in text and len(text) <= 300 + 75
+
+
+def test_excerpts_are_the_judges_windows_grouped_by_passage(hash_embedder) -> None:
+    """The generator's excerpts are the judge's evidence: the same windows, keyed by passage."""
+    other = "Bananas are yellow fruit. " * 40
+    hits = [hit(other, "bananas.txt"), hit(PASSAGE + " " + other)]
+    question = "Where was Marie Curie born?"
+    shown = excerpts(question, hits, hash_embedder, max_chars=300)
+    assert "curie.txt" in shown and "Warsaw" in shown["curie.txt"]
+    judged = judge_evidence(question, hits, hash_embedder, max_chars=300)
+    for text in shown.values():
+        for piece in text.split(" ... "):
+            assert piece in judged
+    assert sum(len(t) for t in shown.values()) <= 300 + 75
 
 
 def test_windows_are_matched_with_their_section_path(hash_embedder) -> None:
