@@ -50,7 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_ray_options(p, "score the items")
     p.add_argument(
-        "--compare", nargs=2, type=Path, metavar=("RUN_A", "RUN_B"), help="print metric deltas"
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("RUN_A", "RUN_B"),
+        help="print metric deltas, and the items both runs scored, paired",
     )
     p.set_defaults(func=run_command)
 
@@ -58,12 +62,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run_command(args: argparse.Namespace) -> int:
     """Carry out `ragassist eval ...`; user errors are raised as RagassistError."""
     from ..evaluation import report
+    from ..evaluation.paired import format_paired, paired
     from ..evaluation.run import run
     from ..evaluation.runner import RunOptions
 
     if args.compare:
         a, b = args.compare
         print(report.format_comparison(report.compare(a, b), str(a), str(b)))
+        table = format_paired(*paired(a, b))
+        if table:
+            print("\n" + table)
         return 0
     if not args.suite:
         from ..evaluation.suites import get_suite
