@@ -212,9 +212,10 @@ class Assistant:
         declined = is_abstention(result.text)
         if not declined and not has_content(result.text):  # e.g. "[2]" alone
             return self._abstain(result, f"the model's answer {result.text!r} had no text", None)
-        # 9. a second model checks every claim (or the decline) against the passages
+        # 9. a second model checks every claim (or the decline) against the retrieved passages
+        # (all of them, whole, as the verifier was fitted; the prompt may have shown excerpts)
         if self.config.verify.enabled:
-            self._verify(result, prompt.hits, gen.last_trace, declined)
+            self._verify(result, hits, gen.last_trace, declined)
             lap("verify")
         elif declined:
             self._abstain(result, "the model found no answer in the passages", None)

@@ -110,8 +110,9 @@ class GenerateConfig:
     threads: int = 0
     context_tokens: int = 2048  # prompt budget in tokens, capped by the model's own window
     # 0: the passages whole; N: only the two windows of the passages closest to the question,
-    # about N characters together (the answer judge's evidence): fewer tokens to prefill
-    excerpt_chars: int = 0
+    # about N characters together (the answer judge's evidence), so far fewer tokens to prefill.
+    # 100 HaluEval-QA training questions: gold contained 46 (900), 46 (1600), 43 (whole)
+    excerpt_chars: int = 900
     max_question_tokens: int = 256  # longer questions are refused, not cut
     seed: int = 0  # sampling seed, used only when temperature > 0
 

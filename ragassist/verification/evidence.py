@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -142,12 +143,19 @@ def select(
     return best, best_sentence, best_source, best_cos, window_cos
 
 
+_last_selection: list[Any] = []  # [key, result] of the last question_windows call
+
+
 def question_windows(
     question: str, hits: Sequence[Hit], embedder: Embedder, max_chars: int
 ) -> tuple[list[Window], list[int], list[int]]:
     """(the hits' windows of about max_chars // 2, the hit each came from, the two closest to
     the question). The answer judge and the generator's excerpts both read this selection: the
-    passage text that bears on the question, not five whole passages."""
+    passage text that bears on the question, not five whole passages. The last selection is
+    kept, so the judge reuses the one the prompt made for the same question and passages."""
+    key = (question, tuple(h.chunk.id for h in hits), max_chars, id(embedder), embedder.name)
+    if _last_selection and _last_selection[0] == key:
+        return _last_selection[1]
     size = max(200, max_chars // 2)
     windows: list[Window] = []
     owners: list[int] = []
@@ -158,6 +166,7 @@ def question_windows(
     pool = EvidencePool(windows, embedder)
     vec = np.asarray(embedder.embed([question]))[0]
     best, *_ = select(pool, question, vec, embedder, top=2)
+    _last_selection[:] = [key, (windows, owners, best)]
     return windows, owners, best
 
 
