@@ -47,6 +47,10 @@ def _yes(row: dict[str, Any], name: str) -> bool:
     return bool(row.get(name) or 0)
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def paired(run_a: Path, run_b: Path) -> tuple[list[Paired], dict[str, tuple[float, float]]]:
     """Each yes/no field paired over the shared items, and the medians/means beside them
     (answer words median, token-F1 mean) as (A, B)."""
@@ -68,11 +72,13 @@ def paired(run_a: Path, run_b: Path) -> tuple[list[Paired], dict[str, tuple[floa
             )
         )
     extra: dict[str, tuple[float, float]] = {}
-    if shared and all("answer" in a[k] and "answer" in b[k] for k in shared):
-        words = [[len(str(r[k]["answer"]).split()) for k in shared] for r in (a, b)]
+    said = [k for k in shared if isinstance(a[k].get("answer"), str) and "answer" in b[k]]
+    if said:
+        words = [[len(str(r[k]["answer"]).split()) for k in said] for r in (a, b)]
         extra["answer words, median"] = (statistics.median(words[0]), statistics.median(words[1]))
-    if shared and all("token_f1" in a[k] and "token_f1" in b[k] for k in shared):
-        f1 = [statistics.fmean(float(r[k]["token_f1"]) for k in shared) for r in (a, b)]
+    scored = [k for k in shared if _number(a[k].get("token_f1")) and _number(b[k].get("token_f1"))]
+    if scored:
+        f1 = [statistics.fmean(float(r[k]["token_f1"]) for k in scored) for r in (a, b)]
         extra["token-F1, mean"] = (f1[0], f1[1])
     return fields, extra
 

@@ -25,6 +25,7 @@ def test_discordant_items_are_counted_on_shared_ids(tmp_path: Path) -> None:
             {"id": "2", "gold_contained": 0.0, "answer": "one", "token_f1": 0.0},
             {"id": "3", "gold_contained": 1.0, "answer": "one two three", "token_f1": 1.0},
             {"id": "only-a", "gold_contained": 1.0, "answer": "x", "token_f1": 1.0},
+            {"id": "unanswerable", "gold_contained": 0.0, "answer": "x", "token_f1": None},
         ],
     )
     b = write_run(
@@ -33,14 +34,16 @@ def test_discordant_items_are_counted_on_shared_ids(tmp_path: Path) -> None:
             {"id": "3", "gold_contained": 0.0, "answer": "one", "token_f1": 0.0},
             {"id": "2", "gold_contained": 1.0, "answer": "one", "token_f1": 1.0},
             {"id": "1", "gold_contained": 1.0, "answer": "one two", "token_f1": 0.5},
+            {"id": "unanswerable", "gold_contained": 0.0, "answer": "y"},
         ],
     )
     fields, extra = paired(a, b)
     assert [f.name for f in fields] == ["gold_contained"]
     (g,) = fields
-    assert (g.items, g.both, g.only_a, g.only_b) == (3, 1, 1, 1)
+    assert (g.items, g.both, g.only_a, g.only_b) == (4, 1, 1, 1)
     assert g.p_value == 1.0
-    assert extra["answer words, median"] == (2, 1)
+    assert extra["answer words, median"] == (1.5, 1)
+    assert extra["token-F1, mean"] == (0.5, 0.5)
     assert "only A" in format_paired(fields, extra)
 
 
