@@ -178,15 +178,11 @@ class Assistant:
         # 5. the prompt: numbered passages fenced as data, fitted to the model window
         gen = self.generator
         chars = self.config.generate.excerpt_chars  # a prompt setting, not the model's
+        shown = excerpts(text, hits, self.embedder, chars) if chars else None
         prompt = build_prompt(
-            text,
-            hits,
-            gen.tokenizer,
-            gen.window,
-            gen.config.max_new_tokens,
-            gen.config.max_question_tokens,
-            excerpts(text, hits, self.embedder, chars) if chars else None,
-        )
+            text, hits, gen.tokenizer, gen.window,
+            gen.config.max_new_tokens, gen.config.max_question_tokens, shown,
+        )  # fmt: skip
         result.models["generator"] = gen.name
         lap("prompt")
         # 6. generate, streaming each piece as it comes
@@ -208,10 +204,13 @@ class Assistant:
         result.text, result.citations = checked.text, checked.citations
         if checked.invalid:
             result.reason = f"removed citations to passages that do not exist: {checked.invalid}"
-        # 8. the model says the documents do not hold the answer, or wrote no text
+        # 8. the model declined, or wrote no text ("[2]" alone: a decline the judge may answer)
         declined = is_abstention(result.text)
-        if not declined and not has_content(result.text):  # e.g. "[2]" alone
-            return self._abstain(result, f"the model's answer {result.text!r} had no text", None)
+        if not declined and not has_content(result.text):
+            empty = f"the model's answer {result.text!r} had no text"
+            if not (self.config.verify.enabled and self.verifier.judges_answers):
+                return self._abstain(result, empty, None)
+            declined, result.reason = True, empty
         # 9. a second model checks every claim (or the decline) against the retrieved passages
         # (all of them, whole, as the verifier was fitted; the prompt may have shown excerpts)
         if self.config.verify.enabled:

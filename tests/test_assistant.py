@@ -225,18 +225,20 @@ def test_the_judge_declines_when_the_passages_hold_no_answer(tiny: Assistant) ->
     assert "found no answer in the passages" in answer.reason and answer.draft
 
 
-def test_the_judge_answers_where_the_generator_declined(tiny: Assistant) -> None:
-    """A decline the judge disagrees with (the passages hold the answer) gets its reading."""
+@pytest.mark.parametrize("said", [ABSTAIN, "[1]"])
+def test_the_judge_answers_where_the_generator_declined(tiny: Assistant, said: str) -> None:
+    """A decline, or an answer of a bare citation, that the judge disagrees with (the passages
+    hold the answer) gets its reading."""
 
     class Declines(TransformersGenerator):
         def generate(self, prompt):  # type: ignore[no-untyped-def]
-            yield ABSTAIN
+            yield said
 
     gen = tiny.generator
     tiny.__dict__["generator"] = Declines(gen.config, model=gen.model, tokenizer=gen.tokenizer)
     _with_judge(tiny, holds=3.0, holds_below=0.0)
     answer = tiny.answer("When was the Eiffel Tower completed in Paris?")
-    assert not answer.abstained and answer.text == "In 1889" and answer.draft == ABSTAIN
+    assert not answer.abstained and answer.text == "In 1889" and answer.draft == said
     _with_judge(tiny, holds=-3.0, holds_below=0.0)
     assert tiny.answer("When was the Eiffel Tower completed in Paris?").abstained
 
