@@ -96,12 +96,18 @@ def context_hits(context: str | Sequence[str], name: str = "context") -> list[Hi
 
 def build_pool(hits: Sequence[Hit], embedder: Embedder, max_chars: int) -> EvidencePool:
     """Cut every hit into windows (embedded later, only those a claim may need)."""
-    windows = [
-        w
-        for h in hits
-        for w in windows_of(h.chunk.text, h.chunk.label, max_chars, h.chunk.location)
-    ]
-    return EvidencePool(windows, embedder)
+    return EvidencePool(_cut(hits, max_chars)[0], embedder)
+
+
+def _cut(hits: Sequence[Hit], max_chars: int) -> tuple[list[Window], list[int]]:
+    """The hits' windows in order, and the index of the hit each came from."""
+    windows: list[Window] = []
+    owners: list[int] = []
+    for n, h in enumerate(hits):
+        cut = windows_of(h.chunk.text, h.chunk.label, max_chars, h.chunk.location)
+        windows += cut
+        owners += [n] * len(cut)
+    return windows, owners
 
 
 def _overlap(claim_words: set[str], text: str) -> float:
@@ -156,13 +162,7 @@ def question_windows(
     key = (question, tuple(h.chunk.id for h in hits), max_chars, id(embedder), embedder.name)
     if _last_selection and _last_selection[0] == key:
         return _last_selection[1]
-    size = max(200, max_chars // 2)
-    windows: list[Window] = []
-    owners: list[int] = []
-    for n, h in enumerate(hits):
-        cut = windows_of(h.chunk.text, h.chunk.label, size, h.chunk.location)
-        windows += cut
-        owners += [n] * len(cut)
+    windows, owners = _cut(hits, max(200, max_chars // 2))
     pool = EvidencePool(windows, embedder)
     vec = np.asarray(embedder.embed([question]))[0]
     best, *_ = select(pool, question, vec, embedder, top=2)
