@@ -77,7 +77,7 @@ class Indexer:
         finally:
             prepared.close()  # a worker pool behind it is released even when a commit fails
             bar.close()
-        self.search.refresh()
+        self.search.refresh(keep=False)  # files made current, not held: see SearchIndex
         report.chunks_total = self.store.count()
         report.seconds = time.perf_counter() - began
         return report
