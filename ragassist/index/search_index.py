@@ -191,6 +191,7 @@ class SearchIndex:
         if generation == self.generation:
             return
         dense_path, keyword_path = self._paths(generation)
+        current = True
         try:
             if keep or not (dense_path.exists() and keyword_path.exists()):
                 self.dense.load(dense_path)
@@ -199,6 +200,8 @@ class SearchIndex:
         except Exception as e:  # missing, stale or corrupt: SQLite holds the truth
             if dense_path.exists() or keyword_path.exists():
                 log.warning("rebuilding search files of generation %d (%s)", generation, e)
+            current = False
+        if not current:  # out of the except block, whose traceback would keep the old indexes
             generation = self.rebuild(keep)
             self.generation = generation if keep else -1  # -1: the next refresh loads them
         self._remove_older_generations(generation)
