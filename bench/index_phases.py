@@ -48,10 +48,10 @@ def main() -> None:
     rss("start")
     rebuild = SearchIndex.rebuild
 
-    def measured(self: SearchIndex) -> int:
+    def measured(self: SearchIndex, keep: bool = True) -> int:
         rss("end of the write phase (before the rebuild)")
         cpu = time.process_time()
-        generation = rebuild(self)
+        generation = rebuild(self, keep)
         rss(f"after the rebuild ({time.process_time() - cpu:.1f} s CPU)")
         return generation
 

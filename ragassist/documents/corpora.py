@@ -10,6 +10,7 @@ from pathlib import Path
 from ..errors import InputError
 from ..types import Document, Section, content_hash
 from .load import Discovery, discover, load_document, read_bytes
+from .stream import TextStream, streams
 
 PYTHON_REFERENCE = "python-reference"
 
@@ -21,13 +22,19 @@ class Source:
     name: str
     read: Callable[[], bytes]
     parse: Callable[[bytes], Document]
+    stream: Callable[[], TextStream] | None = None  # plain text that can be read in blocks
 
 
 def file_sources(paths: list[str | Path], max_bytes: int) -> tuple[list[Source], Discovery]:
     """A Source per supported file under `paths`, plus what discovery passed over."""
     found = discover(paths)
     sources = [
-        Source(str(p), partial(read_bytes, p, max_bytes), partial(load_document, p))
+        Source(
+            str(p),
+            partial(read_bytes, p, max_bytes),
+            partial(load_document, p),
+            partial(TextStream, p, max_bytes) if streams(p) else None,
+        )
         for p in found.files
     ]
     return sources, found

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import InputError, LoadError
 from ..types import Document, Section, content_hash
+from .decode import decode
 
 log = logging.getLogger(__name__)
 logging.getLogger("pypdf").setLevel(logging.ERROR)  # a bad PDF is reported once, as a skipped file
@@ -20,6 +22,7 @@ HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 PDF_SUFFIXES = {".pdf"}
 SUPPORTED = TEXT_SUFFIXES | MARKDOWN_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
 
+NO_TEXT = "no text in it (empty file, or a PDF of scanned images)"
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$", re.MULTILINE)
 
 
@@ -60,14 +63,27 @@ def discover(paths: Iterable[str | Path]) -> Discovery:
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
     """The raw file, or a LoadError saying why it cannot be read."""
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise LoadError(
-                str(path),
-                f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (index.max_file_mb)",
-            )
+    with reading(path):
+        check_size(path, max_bytes)
         return path.read_bytes()
+
+
+def check_size(path: Path, max_bytes: int) -> int:
+    """The file's size in bytes; a LoadError when it is over the limit."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise LoadError(
+            str(path),
+            f"file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit (index.max_file_mb)",
+        )
+    return size
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[None]:
+    """Turns an OSError met while reading `path` into a LoadError saying why."""
+    try:
+        yield
     except PermissionError as e:
         raise LoadError(str(path), f"cannot read it ({e.strerror}); check its permissions") from e
     except OSError as e:
@@ -81,49 +97,32 @@ def load_document(path: Path, data: bytes) -> Document:
     if suffix in PDF_SUFFIXES:
         text, sections, title = _pdf(path, data)
     elif suffix in HTML_SUFFIXES:
-        text, sections, title = _html(_decode(path, data))
+        text, sections, title = _html(decode(path, data))
     else:
-        text = _decode(path, data)
-        sections = _markdown_sections(text) if suffix in MARKDOWN_SUFFIXES else []
-        title = _first_heading(sections)
+        text = decode(path, data)
+        sections = markdown_sections(text) if suffix in MARKDOWN_SUFFIXES else []
+        title = first_heading(sections)
     if not text.strip():
-        raise LoadError(str(path), "no text in it (empty file, or a PDF of scanned images)")
+        raise LoadError(str(path), NO_TEXT)
     return Document(str(path), text, title or path.stem, file_hash, tuple(sections))
 
 
-def _decode(path: Path, data: bytes) -> str:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16")
-        except UnicodeDecodeError as e:  # odd length, or an unpaired surrogate
-            raise LoadError(
-                str(path),
-                f"starts with a UTF-16 byte-order mark but is not UTF-16 ({e.reason} at byte "
-                f"{e.start}); re-save it as UTF-8 or UTF-16",
-            ) from e
-    if b"\x00" in data[:8192]:
-        raise LoadError(str(path), "binary file, not text; remove it or convert it to text")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise LoadError(
-            str(path),
-            f"not UTF-8 text (bad byte at offset {e.start}); convert it, e.g. iconv -f latin1 -t utf-8",
-        ) from e
+def markdown_sections(text: str, stack: list[tuple[int, str]] | None = None) -> list[Section]:
+    """One section per heading, labelled with the heading path ('Intro > Details').
 
-
-def _markdown_sections(text: str) -> list[Section]:
-    """One section per heading, labelled with the heading path ('Intro > Details')."""
+    `stack` holds the enclosing headings (level, title); a file read in blocks passes the same
+    list for every block, so a block's labels continue the previous block's.
+    """
     sections: list[Section] = []
-    stack: list[tuple[int, str]] = []  # (level, title) of the enclosing headings
+    stack = [] if stack is None else stack
     for m in _MD_HEADING.finditer(text):
         level, title = len(m.group(1)), m.group(2).strip()
-        stack = [(lv, t) for lv, t in stack if lv < level] + [(level, title)]
+        stack[:] = [(lv, t) for lv, t in stack if lv < level] + [(level, title)]
         sections.append(Section(m.start(), " > ".join(t for _, t in stack)))
     return sections
 
 
-def _first_heading(sections: Iterable[Section]) -> str:
+def first_heading(sections: Iterable[Section]) -> str:
     for s in sections:
         return s.label.split(" > ")[0]
     return ""
@@ -146,8 +145,8 @@ def _html(html: str) -> tuple[str, list[Section], str]:
         h.replace_with(f"\n\n{'#' * int(h.name[1])} {h.get_text(' ', strip=True)}\n\n")
     lines = [" ".join(line.split()) for line in soup.get_text("\n").splitlines()]
     text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip() + "\n"
-    sections = _markdown_sections(text)
-    return text, sections, title or _first_heading(sections)
+    sections = markdown_sections(text)
+    return text, sections, title or first_heading(sections)
 
 
 def _pdf(path: Path, data: bytes) -> tuple[str, list[Section], str]:

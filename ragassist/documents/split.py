@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
@@ -77,8 +77,9 @@ class Splitter:
         """The document's chunks in order, each with its character span and section label."""
         return list(self.iter_split(document))
 
-    def iter_split(self, document: Document) -> Iterator[Chunk]:
-        """The same chunks one at a time, so a huge file need not hold them all at once."""
+    def iter_split(self, document: Document, offset: int = 0) -> Iterator[Chunk]:
+        """The same chunks one at a time, so a huge file need not hold them all at once; a
+        block of a longer text (see stream.py) starts at `offset` in it."""
         cursor = 0  # chunks come in order: each starts after the previous one's start
         for text in self._splitter.split_text(document.text):
             if _HEADING_ONLY.fullmatch(text):  # its heading is already the next chunk's location
@@ -86,13 +87,18 @@ class Splitter:
             found = document.text.find(text, cursor)
             start = found if found >= 0 else max(document.text.find(text), 0)
             cursor = start + 1
-            chunk_id = content_hash(f"{document.source}\x00{start}\x00{text}")
+            at = offset + start
             yield Chunk(
-                id=chunk_id,
+                id=content_hash(f"{document.source}\x00{at}\x00{text}"),
                 source=document.source,
                 title=document.title,
                 location=document.location_at(start),
-                start=start,
-                end=start + len(text),
+                start=at,
+                end=at + len(text),
                 text=text,
             )
+
+    def split_blocks(self, blocks: Iterable[tuple[int, Document]]) -> Iterator[Chunk]:
+        """The chunks of a text given as (offset, block Document), one block at a time."""
+        for offset, block in blocks:
+            yield from self.iter_split(block, offset)

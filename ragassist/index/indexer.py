@@ -2,10 +2,11 @@
 
 Work is committed to the store in batches, so a killed run keeps every finished batch and a
 re-run picks up where it stopped. Derived search files are rebuilt once at the end. Memory is
-bounded by the largest file, not the run: the bytes of changed files are kept from the check
-only up to KEPT_BYTES in all (the rest are read again when their turn comes), and a file longer
-than STREAM_CHARS streams its chunks through embedding BATCH_CHUNKS at a time, written inside
-the file's one transaction (whole or not at all).
+bounded, not growing with the run or the file: the bytes of changed files are kept from the
+check only up to KEPT_BYTES in all (the rest are read again when their turn comes); a text or
+Markdown file over a block (documents/stream.py, BLOCK_CHARS) is hashed, read and split a block
+at a time; and a file longer than STREAM_CHARS streams its chunks through embedding
+BATCH_CHUNKS at a time, written inside the file's one transaction (whole or not at all).
 """
 
 from __future__ import annotations
@@ -15,12 +16,12 @@ import functools
 import itertools
 import logging
 import time
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Generator, Iterable, Sequence
 
 import numpy as np
 from tqdm import tqdm
 
+from ..documents import stream
 from ..documents.corpora import Source
 from ..documents.split import Splitter
 from ..errors import LoadError
@@ -28,60 +29,13 @@ from ..types import Chunk, content_hash
 from .embed import Embedder
 from .search_index import SearchIndex
 from .store import FileRecord, Store
+from .work import IndexReport, Pending, Prepared, Streamed
 
 log = logging.getLogger(__name__)
 
 BATCH_CHUNKS = 512  # chunks embedded and committed together
 STREAM_CHARS = 1_000_000  # a longer document (about 2,000 chunks) streams its chunks
 KEPT_BYTES = 64_000_000  # changed files' bytes kept from the check; beyond it they are re-read
-
-
-@dataclass
-class IndexReport:
-    """What an indexing run did, for the summary line and --json."""
-
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    unchanged: int = 0
-    removed: list[str] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
-    ignored: list[tuple[str, str]] = field(default_factory=list)  # unsupported types in folders
-    files_pending: int = 0  # new or changed files this run indexes (known after the check)
-    files_split: int = 0  # of those, read and split so far (skipped ones count too)
-    files_committed: int = 0  # of those, committed (searchable) so far
-    chunks_added: int = 0
-    chunks_embedded: int = 0  # the rest reused stored vectors of identical text
-    chunks_total: int = 0
-    seconds: float = 0.0
-    workers: dict[str, int] = field(default_factory=dict)  # --ray: files prepared per "host:pid"
-
-
-@dataclass
-class Pending:
-    """A file whose bytes are new or changed: it must be parsed, split and embedded."""
-
-    source: Source
-    data: bytes | None  # None: over KEPT_BYTES, read again when prepared
-    is_new: bool
-
-
-@dataclass
-class Prepared:
-    """A file parsed and split, ready to commit; `vectors` holds what a worker embedded already."""
-
-    record: FileRecord
-    chunks: list[Chunk]
-    is_new: bool
-    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # Chunk.embed_text -> vector
-
-
-@dataclass
-class Streamed:
-    """A file longer than STREAM_CHARS: its chunks come one at a time, to commit as one."""
-
-    record: FileRecord  # n_chunks is counted as the chunks are written
-    chunks: Iterator[Chunk]
-    is_new: bool
 
 
 class Indexer:
@@ -123,7 +77,7 @@ class Indexer:
         finally:
             prepared.close()  # a worker pool behind it is released even when a commit fails
             bar.close()
-        self.search.refresh()
+        self.search.refresh(keep=False)  # files made current, not held: see SearchIndex
         report.chunks_total = self.store.count()
         report.seconds = time.perf_counter() - began
         return report
@@ -138,13 +92,17 @@ class Indexer:
         # reading and hashing 100,000 files takes a while before anything is indexed: shown too
         for source in tqdm(sources, unit="file", desc="checking", disable=not progress):
             try:
-                data = source.read()
+                text = self._big_text(source)  # read in blocks, never whole
+                data = b"" if text else source.read()
+                file_hash = text.file_hash() if text else content_hash(data)
             except LoadError as e:
                 report.skipped.append((source.name, e.reason))
                 continue
             old = existing.get(source.name)
-            if old and old.file_hash == content_hash(data):
+            if old and old.file_hash == file_hash:
                 report.unchanged += 1
+            elif text:
+                pending.append(Pending(source, None, old is None, text))
             else:
                 keep = self.keep_all_bytes or kept + len(data) <= KEPT_BYTES
                 kept += len(data) if keep else 0
@@ -154,11 +112,23 @@ class Indexer:
         report.removed = [n for n in existing if n not in seen and n.startswith(scopes)]
         return pending, list(report.removed)
 
+    def _big_text(self, source: Source) -> stream.TextStream | None:
+        """A text file over one block, to read in blocks (a Ray run sends workers whole files)."""
+        if source.stream is None or self.keep_all_bytes:
+            return None
+        text = source.stream()
+        return text if text.size() > stream.BLOCK_CHARS else None
+
     def _prepare(
         self, pending: list[Pending], report: IndexReport
     ) -> Generator[Prepared | Streamed | None]:
         """Parse and split each pending file in this process, in order; None for a skipped one."""
         for item in pending:
+            if item.text is not None:  # hash and title are known once it is all read
+                record = FileRecord(item.source.name, "", "", 0)
+                blocks = self.splitter.split_blocks(item.text.blocks())
+                yield Streamed(record, blocks, item.is_new, item.text)
+                continue
             data, item.data = item.data, None  # held no longer than needed
             try:
                 document = item.source.parse(item.source.read() if data is None else data)
@@ -191,17 +161,17 @@ class Indexer:
             if item is None:
                 bar.update()
                 continue
-            (report.added if item.is_new else report.changed).append(item.record.source)
             if isinstance(item, Streamed):
                 if batch:
                     self._commit(batch, removed, report)
                     removed = []
                     bar.update(len(batch))
                     batch = []
-                self._commit_streamed(item, removed, report, bar)
-                removed = []
+                if self._commit_streamed(item, removed, report, bar):
+                    removed = []
                 bar.update()
                 continue
+            (report.added if item.is_new else report.changed).append(item.record.source)
             batch.append(item)
             if sum(len(p.chunks) for p in batch) >= BATCH_CHUNKS:
                 self._commit(batch, removed, report)
@@ -248,14 +218,31 @@ class Indexer:
 
     def _commit_streamed(
         self, item: Streamed, removed: list[str], report: IndexReport, bar: tqdm
-    ) -> None:
-        """Embed and write a long file BATCH_CHUNKS chunks at a time, in one transaction."""
-        with self.store.file_writer(item.record, removed) as add:
-            while part := list(itertools.islice(item.chunks, BATCH_CHUNKS)):
-                add(part, self._vectors(part, [], report))  # stored vectors include earlier parts
-                bar.set_postfix(chunks=report.chunks_added)
+    ) -> bool:
+        """Embed and write a long file BATCH_CHUNKS chunks at a time, in one transaction.
+
+        False when a file read in blocks turns out not to be text partway (skipped: nothing of
+        it is kept, `removed` is left for the next commit).
+        """
+        counts = report.chunks_added, report.chunks_embedded
+        try:
+            with self.store.file_writer(item.record, removed) as parts:
+                while part := list(itertools.islice(item.chunks, BATCH_CHUNKS)):
+                    # stored vectors include earlier parts
+                    parts.add(part, self._vectors(part, [], report))
+                    bar.set_postfix(chunks=report.chunks_added)
+                if item.text is not None:
+                    parts.record = dataclasses.replace(
+                        item.record, file_hash=item.text.read_hash, title=item.text.title
+                    )
+        except LoadError as e:
+            report.chunks_added, report.chunks_embedded = counts
+            report.skipped.append((item.record.source, e.reason))
+            return False
+        (report.added if item.is_new else report.changed).append(item.record.source)
         log.info("committed %s in parts, %d chunks so far", item.record.source, report.chunks_added)
         self._committed(report, 1)
+        return True
 
     def _committed(self, report: IndexReport, files: int) -> None:
         """Count the files just committed; tell on_commit, then on_progress."""
@@ -268,14 +255,3 @@ class Indexer:
         """Tell the on_progress listener (the server's upload job) how far the run is."""
         if self.on_progress is not None:
             self.on_progress(report)
-
-
-def prepare_file(item: Pending, splitter: Splitter) -> Prepared | str:
-    """Parse and split one pending file: the Prepared file, or the reason it is skipped."""
-    try:
-        document = item.source.parse(item.source.read() if item.data is None else item.data)
-    except LoadError as e:
-        return e.reason
-    chunks = splitter.split(document)
-    record = FileRecord(item.source.name, document.file_hash, document.title, len(chunks))
-    return Prepared(record, chunks, item.is_new)

@@ -69,6 +69,10 @@ class TokenIds:
     def __len__(self) -> int:
         return sum(len(ends) for _, ends in self._pages)
 
+    def pages(self) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(token ids of a page's documents end to end, each document's end in them)."""
+        yield from self._pages
+
     def __iter__(self) -> Iterator[list[int]]:
         for flat, ends in self._pages:
             start = 0

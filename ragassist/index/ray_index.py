@@ -32,9 +32,10 @@ from .cluster import (
     worker_id,
 )
 from .embed import Embedder, HashEmbedder, SentenceTransformerEmbedder, get_embedder, set_offline
-from .indexer import Indexer, IndexReport, Pending, Prepared, prepare_file
+from .indexer import Indexer, IndexReport
 from .search_index import SearchIndex
 from .store import Store
+from .work import Pending, Prepared, prepare_file
 
 log = logging.getLogger(__name__)
 

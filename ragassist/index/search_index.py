@@ -13,12 +13,13 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .bm25_build import build_bm25
 from .keyword_tokens import TokenIds, bm25s, tokenize
 from .store import Store
 
@@ -129,10 +130,7 @@ class KeywordIndex:
             ids.append(page_ids)
         self.ids = np.concatenate(ids)
         # no word in any chunk (files of punctuation only): bm25s fails on an empty vocabulary
-        self.bm25 = bm25s().BM25() if tokens.n_tokens else None
-        if self.bm25 is not None:
-            corpus = bm25s().tokenization.Tokenized(ids=tokens, vocab=tokens.vocab)
-            self.bm25.index(corpus, show_progress=False)
+        self.bm25 = build_bm25(tokens) if tokens.n_tokens else None
 
     def search(self, query: str, k: int) -> list[tuple[int, float]]:
         """(id, BM25 score) of the k best-matching chunks with a positive score."""
@@ -182,42 +180,62 @@ class SearchIndex:
         folder = self.store.folder
         return folder / f"dense-{generation}.faiss", folder / f"keyword-{generation}"
 
-    def refresh(self) -> None:
-        """Load the derived files for the store's generation, rebuilding them if needed."""
+    def refresh(self, keep: bool = True) -> None:
+        """Load the derived files for the store's generation, rebuilding them if needed.
+
+        keep=False (the end of an index run) only makes the files current: they are not
+        loaded, and a rebuild drops each index once it is saved, so the two are never in
+        memory together; the next refresh loads them.
+        """
         generation = self.store.generation
         if generation == self.generation:
             return
         dense_path, keyword_path = self._paths(generation)
+        current = True
         try:
-            self.dense.load(dense_path)
-            self.keyword.load(keyword_path)
+            if keep or not (dense_path.exists() and keyword_path.exists()):
+                self.dense.load(dense_path)
+                self.keyword.load(keyword_path)
+                self.generation = generation
         except Exception as e:  # missing, stale or corrupt: SQLite holds the truth
             if dense_path.exists() or keyword_path.exists():
                 log.warning("rebuilding search files of generation %d (%s)", generation, e)
-            generation = self.rebuild()
-        self.generation = generation
+            current = False
+        if not current:  # out of the except block, whose traceback would keep the old indexes
+            generation = self.rebuild(keep)
+            self.generation = generation if keep else -1  # -1: the next refresh loads them
         self._remove_older_generations(generation)
 
-    def rebuild(self) -> int:
+    def rebuild(self, keep: bool = True) -> int:
         """Build both indexes from one committed state of SQLite; return its generation.
 
         Rows are read `page_rows` at a time inside one read snapshot, so besides the indexes
         being built only a page of vectors or texts is held (and the texts' token ids).
         The files are saved for the next process when the folder can be written; when it
         cannot (read-only, disk full, or another process replaced them meanwhile) the indexes
-        are used from memory and the store, which holds the truth, is untouched.
+        are used from memory and the store, which holds the truth, is untouched. With
+        keep=False an index that was saved is dropped from memory before the next is built.
         """
         with self.store.snapshot():  # vectors and texts of the same commit, read in pages
             generation = self.store.generation
+            dense_path, keyword_path = self._paths(generation)
             vectors = self.store.vector_pages(self.dense.dim, self.page_rows)
             self.dense.build_pages(self.store.count(), vectors)
+            saved = self._save(self.dense.save, dense_path)
+            if saved and not keep:
+                self.dense = DenseIndex(self.dense.dim, self.dense.flat_below)
             self.keyword.build_pages(self.store.text_pages(self.page_rows))
+        if saved and self._save(self.keyword.save, keyword_path) and not keep:
+            self.keyword = KeywordIndex()
+        return generation
+
+    def _save(self, save: Callable[[Path], None], path: Path) -> bool:
+        """Save one index file; False (with a warning) when the folder cannot take it."""
         if self.store.read_only:
-            return generation
-        dense_path, keyword_path = self._paths(generation)
+            return False
         try:
-            self.dense.save(dense_path)
-            self.keyword.save(keyword_path)
+            save(path)
+            return True
         except (OSError, RuntimeError) as e:  # faiss reports a failed write as RuntimeError
             log.warning(
                 "could not save the search files in %s (%s); searching from memory, "
@@ -225,7 +243,7 @@ class SearchIndex:
                 self.store.folder,
                 e,
             )
-        return generation
+            return False
 
     def _remove_older_generations(self, keep: int) -> None:
         """Files of older generations, and temporary files a killed process left behind.

@@ -12,7 +12,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,6 +52,18 @@ class FileRecord:
     file_hash: str
     title: str
     n_chunks: int
+
+
+class FileParts:
+    """One file being written in parts by Store.file_writer: its chunks so far, its record."""
+
+    def __init__(self, db: sqlite3.Connection, record: FileRecord) -> None:
+        self.db, self.record, self.written = db, record, 0
+
+    def add(self, chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
+        """Write the next chunks of the file with their vectors (not committed yet)."""
+        Store._put_chunks(self.db, chunks, vectors)
+        self.written += len(chunks)
 
 
 class Store:
@@ -172,27 +184,23 @@ class Store:
             self.set_meta(db, generation=self.generation + 1)
 
     @contextmanager
-    def file_writer(
-        self, record: FileRecord, removed: Iterable[str]
-    ) -> Iterator[Callable[[Sequence[Chunk], np.ndarray], None]]:
+    def file_writer(self, record: FileRecord, removed: Iterable[str]) -> Iterator[FileParts]:
         """Write one file's chunks in parts inside one transaction: stored whole or not at all.
 
         A huge file's chunks then need not all be in memory; uncommitted rows spill to the
-        write-ahead log, not RAM. Yields `add(chunks, vectors)`; commits when the block ends.
+        write-ahead log, not RAM. Yields a FileParts to `add(chunks, vectors)` to; its `record`
+        (hash and title may be known only at the end) is stored and committed when the block ends.
         """
         with self.transaction() as db:
             for source in removed:
                 db.execute("DELETE FROM files WHERE source = ?", (source,))
             self._put_file(db, record, 0)
-            written = 0
-
-            def add(chunks: Sequence[Chunk], vectors: np.ndarray) -> None:
-                nonlocal written
-                self._put_chunks(db, chunks, vectors)
-                written += len(chunks)
-
-            yield add
-            db.execute("UPDATE files SET n_chunks = ? WHERE source = ?", (written, record.source))
+            parts = FileParts(db, record)
+            yield parts
+            db.execute(
+                "UPDATE files SET file_hash = ?, title = ?, n_chunks = ? WHERE source = ?",
+                (parts.record.file_hash, parts.record.title, parts.written, record.source),
+            )
             self.set_meta(db, generation=self.generation + 1)
 
     @staticmethod

@@ -111,3 +111,16 @@ def test_paged_hnsw_keeps_recall_against_exact_search() -> None:
         exact = set(ids[np.argsort(-(vectors @ q))[:10]].tolist())
         recall.append(len(exact & {i for i, _ in approx.search(q, 10)}) / 10)
     assert np.mean(recall) >= 0.95
+
+
+def test_an_index_run_saves_the_files_without_holding_them(indexed: Assistant) -> None:
+    """The run's last rebuild drops each index once saved; the next search loads the files."""
+    search = indexed.search_index
+    generation = indexed.store.generation
+    folder = indexed.store.folder
+    assert (folder / f"dense-{generation}.faiss").exists()
+    assert (folder / f"keyword-{generation}" / "ids.npy").exists()
+    assert search.generation == -1 and search.dense.index.ntotal == 0
+    assert search.keyword.bm25 is None
+    assert indexed.search("otter river 42", k=5)
+    assert search.generation == generation and search.dense.index.ntotal == indexed.store.count()

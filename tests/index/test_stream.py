@@ -1,7 +1,7 @@
 """A long file streams its chunks through embedding in parts, inside its one transaction.
 
-The limits are lowered here (STREAM_CHARS, BATCH_CHUNKS, KEPT_BYTES) so small files exercise
-the paths a 200 MB file takes; bench/robustness.py measures the memory they save.
+The limits are lowered here (STREAM_CHARS, BATCH_CHUNKS, KEPT_BYTES, BLOCK_CHARS) so small
+files exercise the paths a 200 MB file takes; bench/robustness.py measures the memory they save.
 """
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ from pathlib import Path
 import pytest
 
 from ragassist import Assistant, Config
+from ragassist.documents import stream
+from ragassist.documents.load import load_document
 from ragassist.index import indexer
 from ragassist.index.embed import HashEmbedder
+from ragassist.types import content_hash
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,14 +102,81 @@ def test_a_streamed_file_is_stored_as_the_whole_file_would_be(
     ]
 
 
+def test_a_text_file_over_a_block_is_read_split_and_stored_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    write_folder(docs)
+    long = docs / "long.md"
+    monkeypatch.setattr(stream, "BLOCK_CHARS", 2000)  # long.md (13 KB) is read in 7 blocks
+    monkeypatch.setattr(indexer, "BATCH_CHUNKS", 7)
+    read = []
+    original = load_document
+    monkeypatch.setattr(
+        "ragassist.documents.corpora.load_document",
+        lambda path, data: read.append(path.name) or original(path, data),
+    )
+    a = Assistant(Config(index_dir=tmp_path / "idx"), embedder=HashEmbedder(64))
+    report = a.index([docs])
+
+    assert read == ["a.md", "z.md"]  # long.md is never loaded whole
+    assert len(report.added) == 3 and not report.skipped
+    files = whole_files(tmp_path / "idx")
+    whole = load_document(long, long.read_bytes())
+    with sqlite3.connect(tmp_path / "idx" / "chunks.sqlite") as con:
+        stored = con.execute(
+            "SELECT file_hash, title FROM files WHERE source = ?", (str(long),)
+        ).fetchone()
+        chunks = con.execute(
+            "SELECT start, end, text, location, title FROM chunks WHERE source = ? ORDER BY start",
+            (str(long),),
+        ).fetchall()
+    assert stored == (content_hash(long.read_bytes()), "Long")
+    assert len(chunks) == files[str(long)] >= 60
+    for start, end, text, location, title in chunks:
+        assert whole.text[start:end] == text
+        assert location == whole.location_at(start) and title == "Long"
+    assert a.search("Paragraph 4", k=1, mode="keyword")[0].chunk.source == str(long)
+    assert a.index([docs]).unchanged == 3  # its streamed hash is the file's
+
+
+def test_a_big_file_that_stops_being_text_is_skipped_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = tmp_path / "docs"
+    write_folder(docs)
+    monkeypatch.setattr(stream, "BLOCK_CHARS", 2000)
+    monkeypatch.setattr(indexer, "BATCH_CHUNKS", 7)
+    a = Assistant(Config(index_dir=tmp_path / "idx"), embedder=HashEmbedder(64))
+    a.index([docs])
+    (docs / "z.md").unlink()  # its removal commits with the next file that is committed
+    good = (docs / "long.md").read_bytes()
+    (docs / "long.md").write_bytes(good + b"\n\nthen \xff")
+    report = a.index([docs])
+    assert report.skipped == [
+        (str(docs / "long.md"), f"not UTF-8 text (bad byte at offset {len(good) + 7}); "
+         "convert it, e.g. iconv -f latin1 -t utf-8")
+    ]  # fmt: skip
+    assert report.removed == [str(docs / "z.md")] and report.changed == []
+    assert report.chunks_added == 0
+    # nothing of the bad version is kept: the file keeps its last good chunks, z.md is gone
+    assert set(whole_files(tmp_path / "idx")) == {str(docs / "a.md"), str(docs / "long.md")}
+    assert a.search("Paragraph 4", k=1, mode="keyword")[0].chunk.source == str(docs / "long.md")
+
+
 KILLED_IN_A_FILE = textwrap.dedent(
     """
     import sys, time
     from ragassist import Assistant, Config
     from ragassist.index.embed import HashEmbedder
     import ragassist.index.indexer as indexer
+    import ragassist.documents.stream as stream
 
-    indexer.STREAM_CHARS, indexer.BATCH_CHUNKS = 1000, 2
+    indexer.BATCH_CHUNKS = 2
+    if sys.argv[3] == "blocks":
+        stream.BLOCK_CHARS = 1000
+    else:
+        indexer.STREAM_CHARS = 1000
 
     class Embedder(HashEmbedder):
         calls = 0
@@ -122,12 +192,15 @@ KILLED_IN_A_FILE = textwrap.dedent(
 )
 
 
-def test_kill_9_inside_a_streamed_file_keeps_the_last_commit(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["chunks", "blocks"])
+def test_kill_9_inside_a_streamed_file_keeps_the_last_commit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
     docs, idx = tmp_path / "docs", tmp_path / "idx"
     write_folder(docs)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(
-        [sys.executable, "-c", KILLED_IN_A_FILE, str(idx), str(docs)],
+        [sys.executable, "-c", KILLED_IN_A_FILE, str(idx), str(docs), how],
         stdout=subprocess.PIPE,
         text=True,
         env=env,
@@ -140,6 +213,8 @@ def test_kill_9_inside_a_streamed_file_keeps_the_last_commit(tmp_path: Path) -> 
     proc.wait()
 
     assert whole_files(idx) == {str(docs / "a.md"): 1}  # long.md's written parts are gone
+    if how == "blocks":  # the re-run and the index compared with read long.md in blocks too
+        monkeypatch.setattr(stream, "BLOCK_CHARS", 1000)
     a = Assistant(Config(index_dir=idx), embedder=HashEmbedder(64))
     assert a.search("otters", k=1)[0].chunk.source.endswith("a.md")
     report = a.index([docs])

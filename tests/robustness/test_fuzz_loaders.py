@@ -1,7 +1,8 @@
 """Fuzzing the loaders: random and mutated bytes named .txt/.md/.html/.pdf.
 
 Property: every input ends in a Document with some text, or in a LoadError naming the file;
-never another exception, never a hang.
+never another exception, never a hang. A text or Markdown file read in blocks (a big file's
+path, here with tiny blocks and pieces) says exactly what the file read whole says.
 """
 
 from __future__ import annotations
@@ -9,14 +10,19 @@ from __future__ import annotations
 import functools
 import io
 import re
+import tempfile
 from datetime import timedelta
 from pathlib import Path
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ragassist.documents import decode, stream
 from ragassist.documents.load import load_document
+from ragassist.documents.stream import TextStream, safe_cut
 from ragassist.errors import LoadError
+from ragassist.types import content_hash
 
 SUFFIXES = [".txt", ".md", ".html", ".pdf"]
 SEEDS = {
@@ -147,3 +153,44 @@ def test_pdf_with_broken_xref(within, data: bytes) -> None:
 def test_deeply_nested_html(within, data: bytes, suffix: str) -> None:
     with within():
         check(Path(f"/fuzz/nested{suffix}"), data)
+
+
+@given(
+    suffix=st.sampled_from([".txt", ".md"]),
+    data=st.one_of(
+        st.tuples(st.sampled_from(MAGIC), st.binary(max_size=2048)).map(b"".join),
+        st.sampled_from([".txt", ".md"]).flatmap(lambda s: mutated(SEEDS[s] * 8)),
+    ),
+    block=st.integers(1, 300),
+    piece=st.integers(1, 64),
+)
+def test_text_read_in_blocks_says_what_the_whole_file_says(
+    within, suffix: str, data: bytes, block: int, piece: int
+) -> None:
+    with within(), tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"blocks{suffix}"
+        path.write_bytes(data)
+        with (
+            mock.patch.object(stream, "PIECE_BYTES", piece),
+            mock.patch.object(decode, "HEAD_BYTES", 16),
+        ):
+            try:
+                whole = load_document(path, data)
+            except LoadError as e:
+                whole_error = e.reason
+            else:
+                whole_error = ""
+            text = TextStream(path, 10**9, block)
+            try:
+                blocks = list(text.blocks())
+            except LoadError as e:
+                assert e.reason == whole_error and str(path) in str(e)
+                return
+        assert not whole_error
+        assert "".join(b.text for _, b in blocks) == whole.text
+        assert text.read_hash == content_hash(data)
+        if all(safe_cut(whole.text, offset) for offset, _ in blocks[1:]):  # else a line was cut
+            assert text.title == whole.title
+            for offset, b in blocks:
+                for at in range(0, len(b.text), 7):
+                    assert b.location_at(at) == whole.location_at(offset + at)
