@@ -1,13 +1,16 @@
 """Resource bounds of `ragassist index`: a huge text file, a long PDF, a folder of tiny files.
 
-    .venv/bin/python bench/robustness.py [--cases text,pdf,files,interrupt] [--text-mb 200]
-        [--pdf-pages 2000] [--files 100000] [--work DIR]
+    .venv/bin/python bench/robustness.py [--cases text,markdown,pdf,files,interrupt]
+        [--text-mb 200] [--pdf-pages 2000] [--files 100000] [--work DIR]
 
 Each case runs the real CLI in its own process under /usr/bin/time -v, so the peak RSS is the
 indexing process's own; embeddings are the model-free hash-64, so the figures are the pipeline
 (read, parse, split, SQLite, FAISS, BM25) without a model. `interrupt` sends SIGINT (Ctrl-C) to
 a run over the tiny files mid-way, checks it stopped cleanly, and re-runs the same command to
-show it resumes. Prints one JSON line per run and a Markdown table at the end.
+show it resumes. `markdown` indexes a Markdown file of --text-mb with a heading before every
+paragraph, runs one `search` on the result (the peak of a process that loads both indexes),
+then Ctrl-C's a second run of it into an index that holds one small file, and runs it again.
+Prints one JSON line per run and a Markdown table at the end.
 """
 
 from __future__ import annotations
@@ -55,6 +58,18 @@ def make_text(path: Path, megabytes: int) -> None:
             n += 1
 
 
+def make_markdown(path: Path, megabytes: int) -> None:
+    """Markdown with a heading (levels 1-3 in turn) before every paragraph of about 120 words."""
+    rng = random.Random(1)
+    paragraphs = prose(rng, 200_000).split("\n\n")
+    with path.open("w", encoding="utf-8") as f:
+        n = 0
+        while f.tell() < megabytes * 1_000_000:
+            for i, para in enumerate(paragraphs):
+                f.write(f"{'#' * (1 + i % 3)} Part {n} section {i}\n\n{para.strip()}\n\n")
+            n += 1
+
+
 def make_pdf(path: Path, pages: int) -> None:
     from reportlab.pdfgen import canvas
 
@@ -79,9 +94,14 @@ def make_files(folder: Path, n: int) -> None:
 
 
 def run_index(
-    target: Path, idx: Path, config: Path, interrupt_at: int | None = None
+    target: Path,
+    idx: Path,
+    config: Path,
+    interrupt_at: int | None = None,
+    interrupt_after: float | None = None,
 ) -> dict[str, Any]:
-    """One `ragassist index` under /usr/bin/time -v; SIGINT once `interrupt_at` files are in."""
+    """One `ragassist index` under /usr/bin/time -v; SIGINT once `interrupt_at` files are in,
+    or `interrupt_after` seconds after the start."""
     command = ["/usr/bin/time", "-v", sys.executable, "-m", "ragassist.interface.cli", "index",
                str(target), "--index", str(idx), "--config", str(config)]  # fmt: skip
     began = time.perf_counter()
@@ -94,6 +114,12 @@ def run_index(
         if proc.poll() is None:
             sigint_at = committed(idx)
             os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C sends to the terminal's group
+    elif interrupt_after is not None:
+        try:
+            proc.wait(timeout=interrupt_after)
+        except subprocess.TimeoutExpired:
+            sigint_at = committed(idx)
+            os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate()
     rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
     summary = re.search(r"indexed .*", " ".join(out.split()))
@@ -106,6 +132,27 @@ def run_index(
         "summary": summary.group(0)[:300] if summary else err.strip().splitlines()[-3:],
         "files_committed": committed(idx),
         "sigint_at_files": sigint_at,
+    }
+
+
+def run_search(idx: Path, config: Path, query: str = "otter river stone") -> dict[str, Any]:
+    """One `ragassist search` under /usr/bin/time -v: a process that loads FAISS and BM25."""
+    command = ["/usr/bin/time", "-v", sys.executable, "-m", "ragassist.interface.cli", "search",
+               query, "--index", str(idx), "--config", str(config), "--json"]  # fmt: skip
+    began = time.perf_counter()
+    proc = subprocess.run(command, capture_output=True, text=True, env=ENV)
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
+    try:
+        hits = len(json.loads(proc.stdout))
+    except ValueError:
+        hits = None
+    return {
+        "exit": proc.returncode,
+        "seconds": round(time.perf_counter() - began, 1),
+        "peak_rss_mb": round(int(rss.group(1)) / 1024) if rss else None,
+        "progress_shown": False,
+        "files_committed": committed(idx),
+        "hits": hits,
     }
 
 
@@ -154,6 +201,23 @@ def main() -> None:
             record(f"{mb:.0f} MB text, max_file_mb {args.text_mb + 50}",
                    run_index(text, work / "i-text", write_config(work, args.text_mb + 50)))  # fmt: skip
             text.unlink()
+        if "markdown" in cases:
+            md = work / "huge.md"
+            make_markdown(md, args.text_mb)
+            mb, config = md.stat().st_size / 1e6, write_config(work, args.text_mb + 50)
+            full = run_index(md, work / "i-md", config)
+            record(f"{mb:.0f} MB Markdown, a heading a paragraph", full)
+            record("`search` on that index", run_search(work / "i-md", config))
+            small, idx = work / "small.md", work / "i-md-int"
+            small.write_text("# Small\n\nThe otter sleeps in its den by the river.\n")
+            run_index(small, idx, config)
+            record(
+                f"{mb:.0f} MB Markdown into an index of 1 file, SIGINT at half its time",
+                run_index(md, idx, config, interrupt_after=full["seconds"] / 2),
+            )
+            record("`search` on the interrupted index", run_search(idx, config, "otter den"))
+            record(f"{mb:.0f} MB Markdown, same command again", run_index(md, idx, config))
+            md.unlink()
         if "pdf" in cases:
             pdf = work / "long.pdf"
             make_pdf(pdf, args.pdf_pages)
