@@ -49,7 +49,7 @@ test-all: install ## run every test, slow ones included
 fuzz: install ## the long fuzzing run behind docs/robustness.md (RAGASSIST_FUZZ_EXAMPLES=N to change)
 	RAGASSIST_FUZZ=long $(PY) -m pytest -q tests/robustness --hypothesis-show-statistics
 
-bounds: install ## resource bounds: a 200 MB text, a 2,000-page PDF, 100,000 tiny files, Ctrl-C and resume
+bounds: install ## resource bounds: a 200 MB text and Markdown file, a 2,000-page PDF, 100,000 tiny files, Ctrl-C and resume
 	$(PY) bench/robustness.py
 
 bench: install ## run the benchmarks (they print ratios against a baseline of the same run)

@@ -172,7 +172,7 @@ def write_config(folder: Path, max_file_mb: float) -> Path:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", default="text,pdf,files,interrupt")
+    parser.add_argument("--cases", default="text,markdown,pdf,files,interrupt")
     parser.add_argument("--text-mb", type=int, default=200)
     parser.add_argument("--pdf-pages", type=int, default=2000)
     parser.add_argument("--files", type=int, default=100_000)
@@ -180,6 +180,9 @@ def main() -> None:
         "--work", type=Path, default=None, help="scratch folder (default: a temp dir)"
     )
     args = parser.parse_args()
+    # started in the background by a shell without job control, this process (and so every
+    # child) would ignore SIGINT, and the interrupt cases would interrupt nothing
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     work = args.work or Path(tempfile.mkdtemp(prefix="ragassist-bounds-"))
     work.mkdir(parents=True, exist_ok=True)
     cases = args.cases.split(",")
