@@ -8,12 +8,14 @@ asks the handbook's answerable questions with three settings, one after the othe
   default  the defaults (answer judge on)
 and prints p50 / p95 seconds of each, the ratio to the baseline question by question, and the
 median of each stage (retrieve, prompt, generate, verify), the first token, the prompt tokens
-and the tokens written, so that a miss says where. Each setting asks every question in turn, so
+and the tokens written, so that a miss says where. `--judge-chars N` adds a setting "judge N":
+the defaults with the answer judge reading N characters of evidence (verify.answer_judge_chars;
+the same loaded judge). Each setting asks every question in turn, so
 the generator reuses only the system prompt it keeps from the question before, as a warm server
 does. Targets (issue 19, quiet 2-core machine): default p50 <= 6 s, fast p50 <= 3 s; first token
 <= 1.0 s (issue 14). About 5-8 minutes on 2 cores once the models are exported.
 
-    .venv/bin/python bench/answer.py [--n 12]
+    .venv/bin/python bench/answer.py [--n 12] [--judge-chars 450 ...]
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from ragassist.assistant import Assistant  # noqa: E402
 from ragassist.config import Config  # noqa: E402
+from ragassist.verification.verifier import Verifier  # noqa: E402
 
 
 def questions(n: int) -> list[str]:
@@ -46,6 +49,7 @@ def p95(xs: list[float]) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=12, help="questions")
+    ap.add_argument("--judge-chars", type=int, nargs="*", default=[], help="extra settings")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         default = Assistant(Config(index_dir=Path(tmp) / "idx"))
@@ -63,6 +67,13 @@ def main() -> None:
             "fast": Assistant(fast_cfg, embedder=emb, generator=gen),
             "default": default,
         }
+        for chars in args.judge_chars:  # the same judge model, reading less (or more) evidence
+            verify = dataclasses.replace(cfg.verify, answer_judge_chars=chars)
+            verifier = Verifier.for_answers(verify, cfg.generate.model, emb)
+            verifier._answer_judge = default.verifier.answer_judge
+            settings[f"judge {chars}"] = Assistant(
+                dataclasses.replace(cfg, verify=verify), emb, gen, verifier
+            )
         t = time.perf_counter()
         for assistant in settings.values():
             assistant.answer("What does the encoder of a variational autoencoder output?")
@@ -84,7 +95,7 @@ def main() -> None:
     for name, xs in times.items():
         print(f"{name:8s} p50 {med(xs):.2f} s  p95 {p95(xs):.2f} s  ({len(xs)} questions)")
         print("         median " + ", ".join(f"{k} {med(v):.2f}" for k, v in stages[name].items()))
-    for name in ("fast", "default"):
+    for name in [n for n in settings if n != "whole"]:
         ratios = [x / b for x, b in zip(times[name], times["whole"], strict=True)]
         print(f"{name} / whole, question by question: median {med(ratios):.2f}x")
 

@@ -57,6 +57,12 @@ def main() -> None:
         help="an earlier --out: its rows are copied wherever the evidence is the same "
         "(the judge would read the same text and say the same)",
     )
+    ap.add_argument(
+        "--evidence-chars",
+        type=int,
+        default=900,
+        help="characters of evidence the judge reads (the assistant's default: 900)",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     knowledge = [r["knowledge"] for r in halueval.load_rows("qa")]
@@ -82,7 +88,7 @@ def main() -> None:
         for run, row in tqdm(todo, desc="judge", unit="answer"):
             answer = ABSTAIN if args.declined else CITATION.sub("", row["answer"]).strip()
             hits = hits_of(row["sources"], knowledge)
-            evidence = judge_evidence(row["question"], hits, embedder)
+            evidence = judge_evidence(row["question"], hits, embedder, args.evidence_chars)
             if old.get((run, row["id"]), {}).get("evidence") == evidence:
                 out.write(json.dumps(old[(run, row["id"])] | {"reused": True}) + "\n")
                 continue
