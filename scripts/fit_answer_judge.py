@@ -260,6 +260,9 @@ def main() -> None:
     ap.add_argument("--report", type=Path)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--write", action="store_true", help=f"save {KEY} into fusion.json")
+    ap.add_argument(
+        "--features", choices=list(CANDIDATES), help="fit this feature set, not the CV's best"
+    )
     args = ap.parse_args()
 
     train = [a for run in args.train for a in with_judge(run, args.train_judge)]
@@ -269,7 +272,7 @@ def main() -> None:
     cv = {
         name: cross_validated_auroc(train, feats, args.seed) for name, feats in candidates.items()
     }
-    best = max(cv, key=lambda name: cv[name])
+    best = args.features or max(cv, key=lambda name: cv[name])
     model = fit_answers(train, candidates[best], args.seed)
     y = np.array([a["right"] for a in train])
     model = replace(
