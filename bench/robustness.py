@@ -93,6 +93,12 @@ def make_files(folder: Path, n: int) -> None:
         (sub / f"f{i:06d}.txt").write_text(f"File {i} says {prose(rng, 8)}\n")
 
 
+def peak_rss_mb(stderr: str) -> int | None:
+    """The peak RSS that /usr/bin/time -v printed, in MB."""
+    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", stderr)
+    return round(int(rss.group(1)) / 1024) if rss else None
+
+
 def run_index(
     target: Path,
     idx: Path,
@@ -121,12 +127,11 @@ def run_index(
             sigint_at = committed(idx)
             os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate()
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", err)
     summary = re.search(r"indexed .*", " ".join(out.split()))
     return {
         "exit": proc.returncode,
         "seconds": round(time.perf_counter() - began, 1),
-        "peak_rss_mb": round(int(rss.group(1)) / 1024) if rss else None,
+        "peak_rss_mb": peak_rss_mb(err),
         "progress_shown": "indexing:" in err,
         "interrupted": "interrupted" in err,
         "summary": summary.group(0)[:300] if summary else err.strip().splitlines()[-3:],
@@ -141,7 +146,6 @@ def run_search(idx: Path, config: Path, query: str = "otter river stone") -> dic
                query, "--index", str(idx), "--config", str(config), "--json"]  # fmt: skip
     began = time.perf_counter()
     proc = subprocess.run(command, capture_output=True, text=True, env=ENV)
-    rss = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     try:
         hits = len(json.loads(proc.stdout))
     except ValueError:
@@ -149,7 +153,7 @@ def run_search(idx: Path, config: Path, query: str = "otter river stone") -> dic
     return {
         "exit": proc.returncode,
         "seconds": round(time.perf_counter() - began, 1),
-        "peak_rss_mb": round(int(rss.group(1)) / 1024) if rss else None,
+        "peak_rss_mb": peak_rss_mb(proc.stderr),
         "progress_shown": False,
         "files_committed": committed(idx),
         "hits": hits,

@@ -149,7 +149,8 @@ def select(
     return best, best_sentence, best_source, best_cos, window_cos
 
 
-_last_selection: list[Any] = []  # [key, result] of the last question_windows call
+# (key, result) of the last question_windows call, replaced whole so a reader sees one pair
+_last_selection: tuple[Any, Any] | None = None
 
 
 def question_windows(
@@ -159,14 +160,16 @@ def question_windows(
     the question). The answer judge and the generator's excerpts both read this selection: the
     passage text that bears on the question, not five whole passages. The last selection is
     kept, so the judge reuses the one the prompt made for the same question and passages."""
+    global _last_selection
     key = (question, tuple(h.chunk.id for h in hits), max_chars, id(embedder), embedder.name)
-    if _last_selection and _last_selection[0] == key:
-        return _last_selection[1]
+    last = _last_selection
+    if last is not None and last[0] == key:
+        return last[1]
     windows, owners = _cut(hits, max(200, max_chars // 2))
     pool = EvidencePool(windows, embedder)
     vec = np.asarray(embedder.embed([question]))[0]
     best, *_ = select(pool, question, vec, embedder, top=2)
-    _last_selection[:] = [key, (windows, owners, best)]
+    _last_selection = (key, (windows, owners, best))
     return windows, owners, best
 
 
