@@ -15,12 +15,14 @@ training answers are. Seconds to run (the judging is done beforehand).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from fit_answer_reader import add_reader
 from fit_answer_verifier import (
     answer_scores,
     cross_validated_auroc,
@@ -34,6 +36,7 @@ from ragassist.evaluation import halueval, metrics
 from ragassist.verification.answer_judge import answer_tokens
 from ragassist.verification.fusion import FUSION_PATH, load_models, model_for, save_models
 from ragassist.verification.reading import AGREE_BELOW
+from ragassist.verification.span_reader import SpanReader
 
 KEY = "answers+answer-judge"
 # share of answerable training questions the "holds" rule may decline: 0.10 leaves room under
@@ -55,6 +58,19 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "judge yes/no + agreement": ("judge_yes_logit", "judge_agreement"),
     "answers profile + judge yes/no": ("answers_logit", "judge_yes_logit"),
     "answers profile + agreement": ("answers_logit", "judge_agreement"),
+    "answers profile + judge yes/no + agreement + reader agreement": (
+        "answers_logit",
+        "judge_yes_logit",
+        "judge_agreement",
+        "reader_agreement",
+    ),
+    "answers profile + judge yes/no + agreement + reader agreement + margin": (
+        "answers_logit",
+        "judge_yes_logit",
+        "judge_agreement",
+        "reader_agreement",
+        "reader_margin",
+    ),
 }
 # the judge's likelihood of the draft (scripts/experiments/try_draft_likelihood.py): tried only
 # when the judge rows carry it
@@ -83,7 +99,8 @@ LIKELIHOOD_CANDIDATES: dict[str, tuple[str, ...]] = {
 
 
 def with_judge(run: Path, cache: Path) -> list[dict[str, Any]]:
-    """A run's answered rows that the judge has seen, each claim carrying the judge's signals."""
+    """A run's answered rows that the judge has seen, each claim carrying the judge's signals
+    and the span reader's (fit_answer_reader.add_reader)."""
     judged = {}
     for line in cache.read_text(encoding="utf-8").splitlines():
         r = json.loads(line)
@@ -102,7 +119,12 @@ def with_judge(run: Path, cache: Path) -> list[dict[str, Any]]:
             sig["judge_holds_logit"] = j.get("holds_logit", 0.0)
             sig.update({f"judge_{k}": j[k] for k in LIKELIHOOD if k in j})
         out.append({**a, "judge": j})
-    return out
+    return add_reader(out, _reader())
+
+
+@functools.cache
+def _reader() -> SpanReader:
+    return SpanReader()
 
 
 def declined_rows(run: Path, cache: Path) -> list[dict[str, Any]]:

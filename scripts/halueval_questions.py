@@ -28,6 +28,25 @@ import numpy as np
 from ragassist.evaluation import halueval
 
 
+def question_rows(n_rows: int = 2000, seed: int = 0, unanswerable: int = 0) -> dict[str, list[int]]:
+    """The HaluEval-QA rows this script uses: "corpus" (questions with their passage in the corpus)
+    and, with `unanswerable`, "train" and "heldout" rows whose passage is not in it."""
+    rows = halueval.load_rows("qa")
+    train = list(halueval.rows_of("train"))
+    chosen = sorted(np.random.default_rng(seed).permutation(train)[:n_rows].tolist())
+    picked: dict[str, list[int]] = {"corpus": chosen}
+    if unanswerable:
+        in_corpus = {rows[i]["knowledge"] for i in chosen}
+        rng = np.random.default_rng(seed + 1)
+        pools = {"train": sorted(set(train) - set(chosen)), "heldout": halueval.rows_of("heldout")}
+        for split, pool in pools.items():
+            order = rng.permutation(list(pool)).tolist()
+            picked[split] = sorted(
+                [i for i in order if rows[i]["knowledge"] not in in_corpus][:unanswerable]
+            )
+    return picked
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("out", type=Path)
@@ -36,39 +55,30 @@ def main() -> None:
     ap.add_argument("--unanswerable", type=int, default=0, help="questions without their passage")
     args = ap.parse_args()
     rows = halueval.load_rows("qa")
-    train = list(halueval.rows_of("train"))
-    chosen = sorted(np.random.default_rng(args.seed).permutation(train)[: args.rows].tolist())
+    picked = question_rows(args.rows, args.seed, args.unanswerable)
     corpus = args.out / "corpus"
     corpus.mkdir(parents=True, exist_ok=True)
     file_of: dict[str, str] = {}
     with (args.out / "questions.jsonl").open("w", encoding="utf-8") as f:
-        for i in chosen:
+        for i in picked["corpus"]:
             row = rows[i]
             name = file_of.setdefault(row["knowledge"], f"halueval-qa-{i:05d}.txt")
             (corpus / name).write_text(row["knowledge"], encoding="utf-8")
             item = {"question": row["question"], "answers": [row["right_answer"]], "source": name}
             f.write(json.dumps(item) + "\n")
-    print(f"{len(file_of)} passages in {corpus}, {len(chosen)} questions")
-    if args.unanswerable:
-        rng = np.random.default_rng(args.seed + 1)
-        pools = {"train": sorted(set(train) - set(chosen)), "heldout": halueval.rows_of("heldout")}
-        for split, pool in pools.items():
-            out = args.out / f"unanswerable-{split}.jsonl"
-            picked = [
-                i
-                for i in rng.permutation(list(pool)).tolist()
-                if rows[i]["knowledge"] not in file_of
-            ][: args.unanswerable]
-            with out.open("w", encoding="utf-8") as f:
-                for i in sorted(picked):
-                    item = {
-                        "question": rows[i]["question"],
-                        "answers": [rows[i]["right_answer"]],
-                        "answerable": False,
-                        "row": i,
-                    }
-                    f.write(json.dumps(item) + "\n")
-            print(f"{len(picked)} {split} questions without their passage in {out}")
+    print(f"{len(file_of)} passages in {corpus}, {len(picked['corpus'])} questions")
+    for split in ("train", "heldout") if args.unanswerable else ():
+        out = args.out / f"unanswerable-{split}.jsonl"
+        with out.open("w", encoding="utf-8") as f:
+            for i in picked[split]:
+                item = {
+                    "question": rows[i]["question"],
+                    "answers": [rows[i]["right_answer"]],
+                    "answerable": False,
+                    "row": i,
+                }
+                f.write(json.dumps(item) + "\n")
+        print(f"{len(picked[split])} {split} questions without their passage in {out}")
 
 
 if __name__ == "__main__":

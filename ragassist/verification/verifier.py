@@ -21,14 +21,17 @@ from ..errors import RagassistError
 from ..index.embed import Embedder, get_embedder
 from ..types import Claim, Hit, Verdict, VerdictLabel
 from .answer_judge import ANSWER_JUDGE_SIGNALS, READING_TOKENS, judge_evidence
+from .claim_signals import claim_signals
 from .claims import split_claims
-from .evidence import EvidencePool, build_pool, context_hits, select
+from .evidence import context_hits
 from .fusion import FusionModel, load_models, model_for, stack_base_logits
 from .policy import AnswerVerdict, apply_policy
-from .signals import content_words, invented_share, is_invented, lexical_signals, looks_english
+from .signals import content_words, invented_share, is_invented
+from .span_reader import READER_SIGNALS, reader_signals
 
 if TYPE_CHECKING:
     from .answer_judge import AnswerJudge, AnswerJudgement
+    from .span_reader import SpanReader
 
 log = logging.getLogger(__name__)
 
@@ -109,14 +112,29 @@ class Verifier:
             )
         )
 
+    @functools.cached_property
+    def span_reader(self) -> SpanReader | None:
+        """The small extractive reader shipped in the package, or None when off or unloadable."""
+        if not self.config.span_reader:
+            return None
+        from .span_reader import SpanReader
+
+        try:
+            return SpanReader()
+        except RagassistError as e:
+            log.warning("the span reader is unavailable (%s); verifying without it", e)
+            return None
+
     @property
     def fusion(self) -> FusionModel:
-        """The fitted model: the profile's answer-judge fit when it has one and the judge is on."""
+        """The fitted model: the profile's answer-judge fit when it has one and the judge is on,
+        else its span-reader fit when it has one and the reader is on, else the profile's own."""
         if self._fusion is None:
-            profile = self.config.profile
-            stacked = f"{profile}+answer-judge"
-            if self.config.answer_judge and stacked in load_models():
-                self._fusion = model_for(stacked, False)
+            profile, models = self.config.profile, load_models()
+            if self.config.answer_judge and f"{profile}+answer-judge" in models:
+                self._fusion = model_for(f"{profile}+answer-judge", False)
+            elif self.config.span_reader and f"{profile}+reader" in models:
+                self._fusion = model_for(f"{profile}+reader", False)
             else:
                 self._fusion = model_for(profile, self.judge is not None)
         return self._fusion
@@ -138,37 +156,7 @@ class Verifier:
         """(signals, evidence sentence, its source) per claim, before fusion."""
         if not claims:
             return []
-        cfg = self.config
-        pool: EvidencePool = build_pool(hits, self.embedder, cfg.window_chars)
-        texts = [c.text for c in claims] + ([question] if question.strip() else [])
-        vecs = self.embedder.embed(texts)  # claims and question in one batch
-        claim_vecs = vecs[: len(claims)]
-        question_vec = vecs[len(claims)] if len(vecs) > len(claims) else None
-        out: list[tuple[dict[str, float], str, str]] = []
-        scopes: list[list[int]] = []
-        for claim, vec in zip(claims, claim_vecs, strict=True):
-            best, sentence, source, cos, window_cos = select(
-                pool, claim.text, vec, self.embedder, cfg.top_windows
-            )
-            scope = " ".join(pool.windows[i].text for i in best)
-            sig = lexical_signals(claim.text, scope, question)
-            sig["sentence_similarity"] = cos
-            sig["window_similarity"] = window_cos
-            sig["sentence_coverage"] = lexical_signals(claim.text, sentence)["word_coverage"]
-            sig["non_english"] = 0.0 if looks_english(claim.text) else 1.0
-            if question_vec is not None:  # does the claim speak to the question at all?
-                sig["question_similarity"] = float(vec @ question_vec)
-            out.append((sig, sentence, source))
-            scopes.append(best)
-        if self.judge is not None and pool.windows:
-            # one shared context for all claims: the union of their best windows, in document order
-            order = list(dict.fromkeys(i for best in scopes for i in best))
-            context = "\n".join(pool.windows[i].text for i in sorted(order))
-            for (sig, _, _), extra in zip(
-                out, self.judge.score(context, question, [c.text for c in claims]), strict=True
-            ):
-                sig.update(extra)
-        return out
+        return claim_signals(claims, hits, question, self.embedder, self.config, self.judge)
 
     def verify(
         self,
@@ -188,7 +176,10 @@ class Verifier:
         known = asked.union(*(content_words(h.chunk.text) for h in hits))
         if judgement is None:
             judgement = self.judge_answer(claims, hits, question)
-        whole = judgement.signals() if judgement else {}
+        whole = {
+            **(judgement.signals() if judgement else {}),
+            **self.read_answer(claims, hits, question),
+        }
         for claim, (sig, sentence, source) in zip(
             claims, self.signals(claims, hits, question), strict=True
         ):
@@ -264,6 +255,18 @@ class Verifier:
             judgement.seconds,
         )
         return judgement
+
+    def read_answer(
+        self, claims: Sequence[Claim], hits: Sequence[Hit], question: str
+    ) -> dict[str, float]:
+        """The span reader's signals on the whole answer, when the fusion in use weighs them."""
+        if not (claims and hits and question.strip()):
+            return {}
+        if not any(f in self.fusion.features for f in READER_SIGNALS) or not self.span_reader:
+            return {}
+        reading = self.span_reader.read(question, [h.chunk.text for h in hits])
+        log.info("span reader: %r (margin %.2f)", reading.answer, reading.margin)
+        return reader_signals(reading, " ".join(c.text for c in claims))
 
     def probability(self, signals: dict[str, float]) -> float:
         """The fused probability of one claim's signals (stacked models add their base's logit)."""
