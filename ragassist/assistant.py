@@ -32,7 +32,7 @@ from .verification.answer_judge import AnswerJudgement
 from .verification.claims import split_claims
 from .verification.evidence import excerpts
 from .verification.policy import apply_policy
-from .verification.reading import decide
+from .verification.reading import decide, reading_verdict
 from .verification.verifier import Verifier
 
 log = logging.getLogger(__name__)
@@ -269,7 +269,7 @@ class Assistant:
     ) -> None:
         """Show the answer judge's reading instead of the draft, which is kept beside it."""
         result.draft, result.draft_support = result.text, result.support
-        verdict = self.verifier.reading_verdict(judgement.own_answer, hits, result.question)
+        verdict = reading_verdict(self.verifier, judgement.own_answer, hits, result.question)
         result.text, result.verdicts, result.support = (
             verdict.claim.text,
             [verdict],

@@ -145,8 +145,18 @@ def gold_of(question: str) -> str | None:
     return gold_of.table.get(question.strip())  # type: ignore[attr-defined]
 
 
+def holds_score(a: dict[str, Any], weight: float) -> float:
+    """The decline rule's score of one row: the judge's "holds" log-odds plus the span reader's
+    margin times its weight (AnswerJudgement.holds_score)."""
+    return a["judge"].get("holds_logit", 0.0) + weight * a["reading"].margin
+
+
 def reading_rule(
-    answered: list[dict[str, Any]], declined: list[dict[str, Any]], model: Any, holds_below: float
+    answered: list[dict[str, Any]],
+    declined: list[dict[str, Any]],
+    model: Any,
+    holds_below: float,
+    weight: float = 0.0,
 ) -> dict[str, Any]:
     """The assistant's keep / replace / decline rule (verification/reading.py) replayed on rows:
     what the user would see, and how often the shown reading contains the gold answer."""
@@ -156,7 +166,7 @@ def reading_rule(
         j, row = a["judge"], a["row"]
         gold = gold_of(row["question"]) if row["answerable"] else None
         has_reading = bool(answer_tokens(j["own_answer"]))
-        if j.get("holds_logit", 0.0) < holds_below or (s is None and not has_reading):
+        if holds_score(a, weight) < holds_below or (s is None and not has_reading):
             shown.append((row, None))
         elif has_reading and (
             s is None or (s < model.meta["supported_above"] and j["agreement"] < AGREE_BELOW)
@@ -194,15 +204,23 @@ def reading_rule(
 def fit_rule(
     answered: list[dict[str, Any]], declined: list[dict[str, Any]], model: Any
 ) -> dict[str, float]:
-    """holds_below: the HOLDS_ANSWERABLE quantile of the answerable questions' "holds" log-odds;
-    reading_right: the share of shown readings that were right (add-one smoothed)."""
-    holds = [
-        a["judge"].get("holds_logit", 0.0) for a in answered + declined if a["row"]["answerable"]
-    ]
-    holds_below = float(np.quantile(holds, HOLDS_ANSWERABLE))
-    rule = reading_rule(answered, declined, model, holds_below)
+    """holds_reader_weight: the span reader's margin scaled to the judge's "holds" log-odds (the
+    ratio of their spreads, so both count alike); holds_below: the HOLDS_ANSWERABLE quantile of
+    the answerable questions' summed score; reading_right: the share of shown readings that were
+    right (add-one smoothed)."""
+    rows = answered + declined
+    holds = np.array([a["judge"].get("holds_logit", 0.0) for a in rows])
+    margins = np.array([a["reading"].margin for a in rows])
+    weight = round(float(holds.std() / margins.std()), 4)
+    score = [holds_score(a, weight) for a in rows if a["row"]["answerable"]]
+    holds_below = float(np.quantile(score, HOLDS_ANSWERABLE))
+    rule = reading_rule(answered, declined, model, holds_below, weight)
     reading_right = (rule["readings right"] + 1) / (rule["readings shown"] + 2)
-    return {"holds_below": round(holds_below, 4), "reading_right": round(reading_right, 4)}
+    return {
+        "holds_below": round(holds_below, 4),
+        "holds_reader_weight": weight,
+        "reading_right": round(reading_right, 4),
+    }
 
 
 def figures(answers: list[dict[str, Any]], model: Any) -> dict[str, Any]:
@@ -310,6 +328,7 @@ def main() -> None:
         },
     )
     declined = [d for run in args.train for d in declined_rows(run, args.train_judge)]
+    declined = add_reader(declined, _reader())
     rule = fit_rule(train, declined, model)
     model = replace(model, meta={**model.meta, **rule})
     report: dict[str, Any] = {
@@ -320,7 +339,7 @@ def main() -> None:
             **rule,
         },
         "train (the keep / replace / decline rule, in sample)": reading_rule(
-            train, declined, model, rule["holds_below"]
+            train, declined, model, rule["holds_below"], rule["holds_reader_weight"]
         ),
     }
     print(json.dumps(report, indent=1))

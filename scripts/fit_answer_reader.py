@@ -56,7 +56,7 @@ def add_reader(answers: list[dict[str, Any]], reader: SpanReader) -> list[dict[s
         hits = hits_of(row["sources"], knowledge)
         a["reading"] = reader.read(row["question"], [h.chunk.text for h in hits])
         extra = reader_signals(a["reading"], row["answer"])
-        for sig in a["claims"]:
+        for sig in a.get("claims", []):  # declined rows have none
             sig.setdefault("answers_logit", profile.logit(sig))
             sig.update(extra)
     return answers

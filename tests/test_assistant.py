@@ -162,8 +162,13 @@ def test_own_answers_use_the_answer_profile(tiny: Assistant) -> None:
     fast = dataclasses.replace(cfg, answer_judge=False)
     tiny.config = dataclasses.replace(tiny.config, verify=fast)
     tiny.__dict__.pop("verifier")
-    assert tiny.verifier.fusion is model_for(cfg.answer_profile, False)
+    # without it (the fast setting), the span reader's fit; with neither, the profile's own
+    assert tiny.verifier.fusion is model_for(f"{cfg.answer_profile}+reader", False)
     assert not tiny.verifier.judges_answers
+    bare = dataclasses.replace(fast, span_reader=False)
+    tiny.config = dataclasses.replace(tiny.config, verify=bare)
+    tiny.__dict__.pop("verifier")
+    assert tiny.verifier.fusion is model_for(cfg.answer_profile, False)
 
 
 def test_an_answer_of_a_bare_citation_abstains(tiny: Assistant) -> None:

@@ -64,6 +64,15 @@ class AnswerJudgement:
     agreement: float  # share of the judge's answer words found in the proposed answer
     evidence: str  # what the judge read
     seconds: float
+    # the span reader's margin over "no answer", and its weight beside holds_logit (0: not used)
+    reader_margin: float = 0.0
+    reader_weight: float = 0.0
+
+    @property
+    def holds_score(self) -> float:
+        """Does a passage hold the answer: the judge's log-odds, plus the span reader's margin
+        weighed as fitted (the two together declined more unanswerable training questions)."""
+        return self.holds_logit + self.reader_weight * self.reader_margin
 
     def signals(self) -> dict[str, float]:
         return {

@@ -1,8 +1,9 @@
 """What the answer judge's own reading changes: keep the draft, answer with the reading, or decline.
 
 After the answer judge has read the question and the evidence:
-- decline: it says the passages do not contain the answer (its "holds" log-odds is below
-  `holds_below`, chosen on training answers so that few answerable questions are declined);
+- decline: it says the passages do not contain the answer (its "holds" log-odds, plus the span
+  reader's margin over "no answer" weighed as fitted, is below `holds_below`, chosen on training
+  answers so that few answerable questions are declined);
 - replace: the draft is not 'supported', or the generator declined, and the judge's own short
   answer is not in it: the reading is shown instead, labelled as such, and the draft kept beside
   it (on training answers this beat replacing only 'likely wrong' drafts: gold contained 0.566
@@ -12,11 +13,15 @@ After the answer judge has read the question and the evidence:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from ..types import VerdictLabel
+from ..types import Claim, Hit, Verdict, VerdictLabel
 from .answer_judge import AnswerJudgement, answer_tokens
+
+if TYPE_CHECKING:
+    from .verifier import Verifier
 
 ReadingAction = Literal["keep", "replace", "decline"]
 AGREE_BELOW = 0.5  # the reading disagrees with the draft: under half its words are in it
@@ -39,11 +44,12 @@ def decide(
     """keep / replace / decline for one answer; draft_label None means the generator declined."""
     if judgement is None:
         return ReadingDecision("decline" if draft_label is None else "keep")
-    if judgement.holds_logit < holds_below:
+    if judgement.holds_score < holds_below:
+        reader = " with the span reader's" if judgement.reader_weight else ""
         return ReadingDecision(
             "decline",
-            f"{judge_name} found no answer in the passages (log-odds "
-            f"{judgement.holds_logit:.2f} < {holds_below:.2f})",
+            f"{judge_name}{reader} found no answer in the passages (score "
+            f"{judgement.holds_score:.2f} < {holds_below:.2f})",
         )
     has_reading = bool(answer_tokens(judgement.own_answer))
     if draft_label is None:
@@ -57,3 +63,18 @@ def decide(
             "replace", f"the generator's answer was {draft_label}; this is {judge_name}'s reading"
         )
     return ReadingDecision("keep")
+
+
+def reading_verdict(
+    verifier: Verifier, reading: str, hits: Sequence[Hit], question: str
+) -> Verdict:
+    """The answer judge's own reading as one claim: evidence found as for any claim; its
+    probability the share of such readings that were right on training answers. Never
+    'supported': no second model has checked it."""
+    claim = Claim(reading, 0, len(reading))
+    sig, sentence, source = verifier.signals([claim], hits, question)[0]
+    p = float(verifier.fusion.meta.get("reading_right", 0.5))
+    flagged = p < verifier.threshold
+    signals = {**sig, "reading_right": p}
+    label: VerdictLabel = "likely wrong" if flagged else "not sure"
+    return Verdict(claim, p, flagged, sentence, source, signals, label)

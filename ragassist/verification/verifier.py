@@ -27,11 +27,10 @@ from .evidence import context_hits
 from .fusion import FusionModel, load_models, model_for, stack_base_logits
 from .policy import AnswerVerdict, apply_policy
 from .signals import content_words, invented_share, is_invented
-from .span_reader import READER_SIGNALS, reader_signals
+from .span_reader import READER_SIGNALS, Reading, SpanReader, reader_signals
 
 if TYPE_CHECKING:
     from .answer_judge import AnswerJudge, AnswerJudgement
-    from .span_reader import SpanReader
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +58,7 @@ class Verifier:
         self._judge = judge
         self._fusion = fusion
         self._answer_judge = answer_judge
+        self._last_reading: tuple[tuple[str, tuple[str, ...]], Reading] | None = None
 
     @classmethod
     def for_answers(cls, config: VerifyConfig, generator: str, embedder: Embedder) -> Verifier:
@@ -117,8 +117,6 @@ class Verifier:
         """The small extractive reader shipped in the package, or None when off or unloadable."""
         if not self.config.span_reader:
             return None
-        from .span_reader import SpanReader
-
         try:
             return SpanReader()
         except RagassistError as e:
@@ -204,18 +202,6 @@ class Verifier:
         """Decline when the answer judge's "passage holds the answer" log-odds is below this."""
         return float(self.fusion.meta.get("holds_below", -math.inf))
 
-    def reading_verdict(self, reading: str, hits: Sequence[Hit], question: str) -> Verdict:
-        """The answer judge's own reading as one claim: evidence found as for any claim; its
-        probability the share of such readings that were right on training answers. Never
-        'supported': no second model has checked it."""
-        claim = Claim(reading, 0, len(reading))
-        sig, sentence, source = self.signals([claim], hits, question)[0]
-        p = float(self.fusion.meta.get("reading_right", 0.5))
-        flagged = p < self.threshold
-        signals = {**sig, "reading_right": p}
-        label: VerdictLabel = "likely wrong" if flagged else "not sure"
-        return Verdict(claim, p, flagged, sentence, source, signals, label)
-
     @property
     def supported_above(self) -> float:
         """Claims at or above this probability are 'supported' (a fit's own band, if it has one)."""
@@ -247,6 +233,10 @@ class Verifier:
             self.config = replace(self.config, answer_judge=False)
             self._fusion = None
             return None
+        weight = float(self.fusion.meta.get("holds_reader_weight", 0.0))
+        reading = self.reading(question, hits) if weight else None
+        if reading is not None:
+            judgement = replace(judgement, reader_margin=reading.margin, reader_weight=weight)
         log.info(
             "answer judge: yes-logit %.2f, its answer %r (agreement %.2f), %.1f s",
             judgement.yes_logit,
@@ -262,11 +252,22 @@ class Verifier:
         """The span reader's signals on the whole answer, when the fusion in use weighs them."""
         if not (claims and hits and question.strip()):
             return {}
-        if not any(f in self.fusion.features for f in READER_SIGNALS) or not self.span_reader:
+        if not any(f in self.fusion.features for f in READER_SIGNALS):
             return {}
-        reading = self.span_reader.read(question, [h.chunk.text for h in hits])
-        log.info("span reader: %r (margin %.2f)", reading.answer, reading.margin)
-        return reader_signals(reading, " ".join(c.text for c in claims))
+        reading = self.reading(question, hits)
+        return reader_signals(reading, " ".join(c.text for c in claims)) if reading else {}
+
+    def reading(self, question: str, hits: Sequence[Hit]) -> Reading | None:
+        """The span reader's best span for the question (one read per question and passages:
+        the judge's decline rule and the fusion share it); None when the reader is off."""
+        if self.span_reader is None:
+            return None
+        key = (question, tuple(h.chunk.text for h in hits))
+        if self._last_reading is None or self._last_reading[0] != key:
+            reading = self.span_reader.read(question, key[1])
+            log.info("span reader: %r (margin %.2f)", reading.answer, reading.margin)
+            self._last_reading = (key, reading)
+        return self._last_reading[1]
 
     def probability(self, signals: dict[str, float]) -> float:
         """The fused probability of one claim's signals (stacked models add their base's logit)."""
