@@ -25,16 +25,16 @@ import numpy as np
 from fit_answer_reader import add_reader
 from fit_answer_verifier import (
     answer_scores,
-    cross_validated_auroc,
-    fit_answers,
+    fit_stacked,
     flag_rates,
     hand_labels,
     load_answers,
+    save_fit,
 )
 
 from ragassist.evaluation import halueval, metrics
 from ragassist.verification.answer_judge import answer_tokens
-from ragassist.verification.fusion import FUSION_PATH, load_models, model_for, save_models
+from ragassist.verification.fusion import model_for
 from ragassist.verification.reading import AGREE_BELOW
 from ragassist.verification.span_reader import SpanReader
 
@@ -309,24 +309,8 @@ def main() -> None:
     candidates = dict(CANDIDATES)
     if all(f"judge_{k}" in c for a in train for c in a["claims"] for k in LIKELIHOOD):
         candidates |= LIKELIHOOD_CANDIDATES
-    cv = {
-        name: cross_validated_auroc(train, feats, args.seed) for name, feats in candidates.items()
-    }
-    best = args.features or max(cv, key=lambda name: cv[name])
-    model = fit_answers(train, candidates[best], args.seed)
+    model, cv, best = fit_stacked(train, candidates, KEY, args.train, args.seed, args.features)
     y = np.array([a["right"] for a in train])
-    model = replace(
-        model,
-        meta={
-            **model.meta,
-            "profile": KEY,
-            "base": "answers",
-            "base_feature": "answers_logit",
-            "fitted_on": " ".join(str(r) for r in args.train),
-            "candidates_cv_auroc": {k: round(v, 4) for k, v in cv.items()},
-            "chosen": best,
-        },
-    )
     declined = [d for run in args.train for d in declined_rows(run, args.train_judge)]
     declined = add_reader(declined, _reader())
     rule = fit_rule(train, declined, model)
@@ -349,13 +333,7 @@ def main() -> None:
         if args.heldout_labels:
             report["heldout (hand labels)"] = figures(hand_labels(args.heldout_labels, held), model)
         print(json.dumps({k: v for k, v in report.items() if k.startswith("heldout")}, indent=1))
-    if args.report:
-        args.report.mkdir(parents=True, exist_ok=True)
-        (args.report / "report.json").write_text(json.dumps(report, indent=1) + "\n")
-    if args.write:
-        models = dict(load_models(FUSION_PATH))
-        models[KEY] = model
-        save_models(models, FUSION_PATH)
+    save_fit(report, args.report, KEY, model, args.write)
 
 
 if __name__ == "__main__":

@@ -23,16 +23,16 @@ from typing import Any
 import numpy as np
 from fit_answer_verifier import (
     answer_scores,
-    cross_validated_auroc,
-    fit_answers,
+    fit_stacked,
     flag_rates,
     hand_labels,
     load_answers,
+    save_fit,
 )
 from judge_answers import hits_of
 
 from ragassist.evaluation import halueval, metrics
-from ragassist.verification.fusion import FUSION_PATH, load_models, model_for, save_models
+from ragassist.verification.fusion import model_for
 from ragassist.verification.span_reader import SHIPPED, SpanReader, reader_signals
 
 KEY = "answers+reader"
@@ -87,23 +87,9 @@ def main() -> None:
     args = ap.parse_args()
     reader = SpanReader()
     train = add_reader([a for run in args.train for a in load_answers(run)], reader)
-    cv = {n: cross_validated_auroc(train, f, args.seed) for n, f in CANDIDATES.items()}
-    best = max(cv, key=lambda n: cv[n])
-    model = fit_answers(train, CANDIDATES[best], args.seed)
+    model, cv, best = fit_stacked(train, CANDIDATES, KEY, args.train, args.seed)
     meta = json.loads((SHIPPED / "training.json").read_text(encoding="utf-8"))
-    model = replace(
-        model,
-        meta={
-            **model.meta,
-            "profile": KEY,
-            "base": "answers",
-            "base_feature": "answers_logit",
-            "fitted_on": " ".join(str(r) for r in args.train),
-            "candidates_cv_auroc": {k: round(v, 4) for k, v in cv.items()},
-            "chosen": best,
-            "span_reader_sha256": meta.get("sha256", ""),
-        },
-    )
+    model = replace(model, meta={**model.meta, "span_reader_sha256": meta.get("sha256", "")})
     y = np.array([a["right"] for a in train])
     report: dict[str, Any] = {
         "train": {"answers": len(train), "right": int(y.sum()), "cv_auroc": cv, "chosen": best},
@@ -116,13 +102,7 @@ def main() -> None:
             labelled = hand_labels(args.heldout_labels, held)
             report["heldout (hand labels)"] = figures(labelled, model)
     print(json.dumps(report, indent=1))
-    if args.report:
-        args.report.mkdir(parents=True, exist_ok=True)
-        (args.report / "report.json").write_text(json.dumps(report, indent=1) + "\n")
-    if args.write:
-        models = dict(load_models(FUSION_PATH))
-        models[KEY] = model
-        save_models(models, FUSION_PATH)
+    save_fit(report, args.report, KEY, model, args.write)
 
 
 if __name__ == "__main__":

@@ -217,6 +217,42 @@ def evaluate(
     return out
 
 
+def fit_stacked(
+    train: list[dict[str, Any]],
+    candidates: dict[str, tuple[str, ...]],
+    key: str,
+    runs: list[Path],
+    seed: int,
+    chosen: str | None = None,
+) -> tuple[FusionModel, dict[str, float], str]:
+    """A model stacked on the `answers` profile: the candidate feature set with the best five-fold
+    AUROC (or `chosen`), fitted on all of `train`; returns it, every candidate's AUROC, its name."""
+    cv = {name: cross_validated_auroc(train, f, seed) for name, f in candidates.items()}
+    best = chosen or max(cv, key=lambda name: cv[name])
+    model = fit_answers(train, candidates[best], seed)
+    meta = {
+        **model.meta,
+        "profile": key,
+        "base": "answers",
+        "base_feature": "answers_logit",
+        "fitted_on": " ".join(str(r) for r in runs),
+        "candidates_cv_auroc": {k: round(v, 4) for k, v in cv.items()},
+        "chosen": best,
+    }
+    return replace(model, meta=meta), cv, best
+
+
+def save_fit(
+    report: dict[str, Any], folder: Path | None, key: str, model: FusionModel, write: bool
+) -> None:
+    """report.json into `folder` (when given) and, with `write`, the model into fusion.json."""
+    if folder:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "report.json").write_text(json.dumps(report, indent=1) + "\n")
+    if write:
+        save_models({**load_models(FUSION_PATH), key: model}, FUSION_PATH)
+
+
 def hand_labels(path: Path, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The answers relabelled from a JSONL of hand-checked labels ({"id", "right", "note"})."""
     labels = {}
