@@ -30,6 +30,7 @@ from halueval_questions import question_rows  # noqa: E402
 
 from ragassist.evaluation import halueval  # noqa: E402
 from ragassist.evaluation.metrics import gold_contained, token_f1  # noqa: E402
+from ragassist.generation.models import sha256_file  # noqa: E402
 from ragassist.verification import span_reader, span_training  # noqa: E402
 
 
@@ -84,7 +85,7 @@ def run_training(args: argparse.Namespace) -> None:
         "loss_last_50": statistics.mean(losses[-50:]),
         "minutes": round((time.time() - t0) / 60, 1),
         "threads": args.threads,
-        "sha256": span_reader.file_sha256(args.out / "model.safetensors"),
+        "sha256": sha256_file(args.out / "model.safetensors"),
     }
     (args.out / "training.json").write_text(json.dumps(meta, indent=1) + "\n")
     print(json.dumps(meta))

@@ -93,11 +93,6 @@ def reader_signals(reading: Reading, answer: str) -> dict[str, float]:
     }
 
 
-def file_sha256(path: Path) -> str:
-    """The sha256 that training.json pins for the weights file."""
-    return sha256_file(path)
-
-
 def check_weights(weights: Path) -> None:
     """The weights are there and are the ones training.json names; else say how to rebuild them."""
     model, meta = weights / "model.safetensors", weights / "training.json"
@@ -106,7 +101,7 @@ def check_weights(weights: Path) -> None:
         raise ModelMissingError(f"The span reader's weights ({model})", how)
     if meta.is_file():
         pinned = json.loads(meta.read_text(encoding="utf-8")).get("sha256", "")
-        if pinned and file_sha256(model) != pinned:
+        if pinned and sha256_file(model) != pinned:
             raise LoadError(
                 str(model),
                 f"does not match the sha256 in {meta.name} (damaged or replaced): "

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from fit_answer_judge import HOLDS_ANSWERABLE, declined_rows, with_judge  # noqa: E402
+from fit_answer_reader import add_reader  # noqa: E402
 from judge_answers import hits_of  # noqa: E402
 
 from ragassist.evaluation import halueval, metrics  # noqa: E402
@@ -47,11 +48,12 @@ def main() -> None:
         hits = hits_of(row["sources"], knowledge)
         return reader.read(row["question"], [h.chunk.text for h in hits]).margin
 
+    # with_judge and add_reader leave the reader's reading on each training row
     train = [a for r in TRAIN for a in with_judge(r, TRAIN_JUDGE)]
-    train += [d for r in TRAIN for d in declined_rows(r, TRAIN_JUDGE)]
+    train += add_reader([d for r in TRAIN for d in declined_rows(r, TRAIN_JUDGE)], reader)
     ty = np.array([bool(a["row"]["answerable"]) for a in train])
     th = np.array([a["judge"].get("holds_logit", 0.0) for a in train])
-    tm = np.array([margin(a["row"]) for a in train])
+    tm = np.array([a["reading"].margin for a in train])
     held = [
         r
         for run in args.runs

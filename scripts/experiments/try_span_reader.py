@@ -1,13 +1,14 @@
 """Does the span reader help the verifier? Its signals added to the fusion, fitted on training answers.
 
-    python scripts/experiments/try_span_reader.py --weights DIR \
+    python scripts/experiments/try_span_reader.py \
         --train eval/fit/answers-train eval/fit/unanswerable-train \
         --train-judge eval/fit/answer-judge/judge-train-v4.jsonl \
         --heldout eval/reports/rag-halueval-fast --heldout-judge HO.jsonl --heldout-labels L.jsonl
 
-For every answer that the judge rows cover, the reader reads the question over the run's top-5
-passages (rebuilt from HaluEval rows, as scripts/judge_answers.py does); its signals are the
-agreement of its span with the answer (the judge's measure) and its margin over "no answer".
+For every answer that the judge rows cover, the shipped reader reads the question over the run's
+top-5 passages (fit_answer_judge.with_judge does, through fit_answer_reader.add_reader); its
+signals are the agreement of its span with the answer (the judge's measure) and its margin over
+"no answer". It showed that the reader cannot stand in for the judge's own reading (the last set).
 Feature sets are compared by five-fold cross-validation on the training answers, then each is
 fitted on all of them and scored on the held-out answers at its training threshold. A minute or
 two (about 0.1 s a reading).
@@ -26,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from fit_answer_judge import HOLDS_ANSWERABLE, declined_rows, gold_of, with_judge  # noqa: E402
+from fit_answer_judge import gold_of, with_judge  # noqa: E402
 from fit_answer_verifier import (  # noqa: E402
     answer_scores,
     cross_validated_auroc,
@@ -34,11 +35,8 @@ from fit_answer_verifier import (  # noqa: E402
     flag_rates,
     hand_labels,
 )
-from judge_answers import hits_of  # noqa: E402
 
-from ragassist.evaluation import halueval, metrics  # noqa: E402
-from ragassist.verification.answer_judge import agreement  # noqa: E402
-from ragassist.verification.span_reader import SpanReader  # noqa: E402
+from ragassist.evaluation import metrics  # noqa: E402
 
 SETS: dict[str, tuple[str, ...]] = {
     "answers profile (fast today)": ("answers_logit",),
@@ -69,20 +67,6 @@ SETS: dict[str, tuple[str, ...]] = {
 }
 
 
-def add_reader(answers: list[dict[str, Any]], reader: SpanReader) -> list[dict[str, Any]]:
-    """Each claim gets the reader's signals for its answer; the reading is kept on the answer."""
-    knowledge = [r["knowledge"] for r in halueval.load_rows("qa")]
-    for a in answers:
-        row = a["row"]
-        hits = hits_of(row["sources"], knowledge)
-        reading = reader.read(row["question"], [h.chunk.text for h in hits])
-        a["reading"] = reading
-        for sig in a["claims"]:
-            sig["reader_agreement"] = agreement(reading.answer, row["answer"])
-            sig["reader_margin"] = max(-20.0, min(20.0, reading.margin))
-    return answers
-
-
 def reading_figures(answers: list[dict[str, Any]]) -> dict[str, float]:
     """How often the reader's span and the draft hold the gold answer (answerable questions)."""
     known = [(gold_of(a["row"]["question"]), a) for a in answers if a["row"]["answerable"]]
@@ -102,41 +86,8 @@ def reading_figures(answers: list[dict[str, Any]]) -> dict[str, float]:
     }
 
 
-def holds_figures(rows: list[dict[str, Any]], reader: SpanReader) -> dict[str, Any]:
-    """Answerable against unanswerable training questions: the judge's "holds" log-odds and the
-    reader's margin, each with the decline threshold that declines HOLDS_ANSWERABLE of the
-    answerable ones (the rule fit_answer_judge.py fits for the judge)."""
-    knowledge = [r["knowledge"] for r in halueval.load_rows("qa")]
-    y = np.array([bool(a["row"]["answerable"]) for a in rows])
-    judge = np.array([a["judge"].get("holds_logit", 0.0) for a in rows])
-    margin = np.array(
-        [
-            reader.read(
-                a["row"]["question"],
-                [h.chunk.text for h in hits_of(a["row"]["sources"], knowledge)],
-            ).margin
-            for a in rows
-        ]
-    )
-    out: dict[str, Any] = {"answerable": int(y.sum()), "unanswerable": int((~y).sum())}
-    for name, score in (("judge holds", judge), ("reader margin", margin)):
-        cut = float(np.quantile(score[y], HOLDS_ANSWERABLE))
-        out[name] = {
-            "auroc": round(metrics.auroc(y.astype(int), score), 4),
-            "unanswerable declined": float((score[~y] < cut).mean()),
-        }
-    z = (judge - judge.mean()) / judge.std() + (margin - margin.mean()) / margin.std()
-    cut = float(np.quantile(z[y], HOLDS_ANSWERABLE))
-    out["sum of both, standardised"] = {
-        "auroc": round(metrics.auroc(y.astype(int), z), 4),
-        "unanswerable declined": float((z[~y] < cut).mean()),
-    }
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--weights", type=Path, required=True)
     ap.add_argument("--train", type=Path, nargs="+", required=True)
     ap.add_argument("--train-judge", type=Path, required=True)
     ap.add_argument("--heldout", type=Path, required=True)
@@ -144,18 +95,14 @@ def main() -> None:
     ap.add_argument("--heldout-labels", type=Path)
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
-    reader = SpanReader(args.weights)
-    train = add_reader([a for r in args.train for a in with_judge(r, args.train_judge)], reader)
-    held = with_judge(args.heldout, args.heldout_judge)
+    train = [a for r in args.train for a in with_judge(r, args.train_judge)]
+    held = with_judge(args.heldout, args.heldout_judge)  # with the reader's signals too
     if args.heldout_labels:
         held = hand_labels(args.heldout_labels, held)
-    held = add_reader(held, reader)
     out: dict[str, Any] = {
         "train readings": reading_figures(train),
         "held-out readings": reading_figures(held),
     }
-    declined = [d for r in args.train for d in declined_rows(r, args.train_judge)]
-    out["train: does a passage hold the answer?"] = holds_figures(train + declined, reader)
     y = [a["right"] for a in held]
     for name, feats in SETS.items():
         model = fit_answers(train, feats, args.seed)
