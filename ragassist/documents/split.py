@@ -84,8 +84,9 @@ class Splitter:
         for text in self._splitter.split_text(document.text):
             if _HEADING_ONLY.fullmatch(text):  # its heading is already the next chunk's location
                 continue
-            found = document.text.find(text, cursor)
-            start = found if found >= 0 else max(document.text.find(text), 0)
+            start = document.text.find(text, cursor)
+            if start < 0:  # the splitter repeated a chunk it already gave ("\r" * 160 + "0" * 41)
+                continue
             cursor = start + 1
             at = offset + start
             yield Chunk(

@@ -11,7 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ragassist.config import SplitConfig
@@ -92,6 +92,7 @@ def test_splitter_real_tokenizer(within, minilm_tokenizer: Any, text: str) -> No
 
 @settings(max_examples=max(3, settings.default.max_examples // 8), deadline=timedelta(seconds=20))
 @given(long_lines())
+@example("\r" * 160 + "0" * 41)  # the splitter gave this chunk twice; both claimed start 160
 def test_splitter_real_tokenizer_long_lines(within, minilm_tokenizer: Any, text: str) -> None:
     with within():
         check_split(Splitter(SplitConfig(), minilm_tokenizer), text)
