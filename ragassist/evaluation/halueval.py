@@ -134,9 +134,10 @@ def score_pairs(
     for n, group in enumerate(groups.values()):
         claims = [Claim(p.answer, 0, len(p.answer)) for p in group]
         hits = context_hits(group[0].context)
-        for p, (sig, _, _) in zip(
-            group, verifier.signals(claims, hits, group[0].question), strict=True
+        for p, claim, (sig, _, _) in zip(
+            group, claims, verifier.signals(claims, hits, group[0].question), strict=True
         ):
+            sig.update(verifier.read_answer([claim], hits, p.question))  # when its fit reads them
             prob = verifier.probability(sig)
             out.append(
                 {

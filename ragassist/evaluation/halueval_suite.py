@@ -29,6 +29,7 @@ from .runner import ItemScorer, Plan, RunContext, Summary, file_sha256, sample_i
 from .scorers import (
     NOT_SIGNALS,
     baseline_scores,
+    fitted_key_of,
     make_verifier,
 )
 
@@ -113,9 +114,10 @@ class HaluEvalSuite:
         out = detection_tables(answers, t)
         out["pairs"] = {"rows": len(rows), "pairwise_accuracy": pairwise_accuracy(rows)}
         plot_files = detection_plots(answers, ctx.out)
-        profile = verify_config_of(ctx, self.task)
+        cfg = verify_config_of(ctx, self.task)
+        name, judged = fitted_key_of(cfg) if cfg is not None else ("n/a", False)
         notes = [
-            f"Verifier fusion profile: {getattr(profile, 'profile', 'n/a')}; flag threshold {t:.3f}.",
+            f"Verifier fusion model: {name}{'+judge' if judged else ''}; flag threshold {t:.3f}.",
             "Label 1 = hallucinated. Scores are oriented so that higher = supported; AUROC is for "
             "detecting the hallucinated answer. A single signal below 0.5 points the other way.",
         ]

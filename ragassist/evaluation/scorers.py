@@ -102,7 +102,15 @@ def flag_threshold(verify_config: Any) -> float:
         return float(verify_config.threshold)
     from ..verification.fusion import model_for
 
-    return float(model_for(verify_config.profile, verify_config.judge).threshold)
+    return float(model_for(*fitted_key_of(verify_config)).threshold)
+
+
+def fitted_key_of(verify_config: Any) -> tuple[str, bool]:
+    """The fit a Verifier with this config uses, as (profile, judge) for fusion.model_for."""
+    from ..verification.fusion import fitted_key, load_models
+
+    cfg = verify_config
+    return fitted_key(cfg.profile, load_models(), cfg.answer_judge, cfg.span_reader, cfg.judge)
 
 
 NOT_SIGNALS = frozenset({"task", "row", "label", "words", "probability", "fused_logit"})

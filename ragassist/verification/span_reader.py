@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +29,8 @@ STRIDE = 64  # tokens shared by two windows of one long passage
 MAX_ANSWER_TOKENS = 24
 MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 SHIPPED = Path(__file__).parent / "data" / "span-reader"
-READER_SIGNALS = ("reader_agreement", "reader_margin")
+READER_SIGNALS = ("reader_agreement", "reader_margin", "reader_span_score")
+SCORE_FLOOR = -20.0  # signals are clipped here; an answer that is no span of a passage gets it
 TRAIN_COMMAND = "python scripts/train_span_reader.py --out {path}"
 
 
@@ -42,6 +43,29 @@ class Reading:
     span_score: float  # start + end logits of the best span
     null_score: float  # start + end logits of [CLS] ("no answer"), the least sure window's
     margin: float  # span_score - null_score: above 0, the reader thinks a passage answers
+    windows: tuple[Window, ...] = field(default=(), repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Window:
+    """One read window's start and end logits, and each token's characters in its passage."""
+
+    passage: int
+    text: str  # the whole passage
+    starts: tuple[float, ...]
+    ends: tuple[float, ...]
+    spans: tuple[tuple[int, int] | None, ...]  # None: a question or special token
+
+    def score_of(self, first: int, last: int) -> float | None:
+        """start + end logits of the tokens covering characters [first, last), when the window
+        holds them all."""
+        inside = [t for t, s in enumerate(self.spans) if s and s[0] < last and s[1] > first]
+        if not inside:
+            return None
+        a, b = inside[0], inside[-1]
+        if self.spans[a][0] > first + 1 or self.spans[b][1] < last - 1:  # type: ignore[index]
+            return None  # the answer runs past this window
+        return self.starts[a] + self.ends[b]
 
 
 def base_model_path() -> Path:
@@ -86,11 +110,31 @@ def best_span(
 
 def reader_signals(reading: Reading, answer: str) -> dict[str, float]:
     """The fusion's reader signals for an answer: how much of the reader's span it contains (the
-    answer judge's agreement measure) and the reader's margin over "no answer" (clipped)."""
+    answer judge's agreement measure), the reader's margin over "no answer" (clipped) and its
+    score of the answer as a span."""
     return {
         "reader_agreement": agreement(reading.answer, answer),
-        "reader_margin": max(-20.0, min(20.0, reading.margin)),
+        "reader_margin": max(SCORE_FLOOR, min(-SCORE_FLOOR, reading.margin)),
+        "reader_span_score": span_score(reading, answer),
     }
+
+
+def span_score(reading: Reading, answer: str) -> float:
+    """How the reader scores the answer itself as the span, against its own best span (0: the
+    answer is its best span; SCORE_FLOOR: the answer is no span of any passage it read). On
+    HaluEval-QA a right answer is a span the reader rates well, an invented one is not."""
+    needle = " ".join(answer.split()).rstrip(".").lower()
+    best = None
+    for w in reading.windows if needle else ():
+        at = w.text.lower().find(needle)
+        while at >= 0:
+            score = w.score_of(at, at + len(needle))
+            if score is not None and (best is None or score > best):
+                best = score
+            at = w.text.lower().find(needle, at + 1)
+    if best is None:
+        return SCORE_FLOOR
+    return max(SCORE_FLOOR, min(-SCORE_FLOOR, best - reading.span_score))
 
 
 def check_weights(weights: Path) -> None:
@@ -116,6 +160,9 @@ class SpanReader:
         set_offline()
         import torch
         from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # a 0.1 s load: no bar in the user's terminal
 
         self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(str(base_model_path()))
         if model is None:
@@ -139,8 +186,13 @@ class SpanReader:
         starts, ends = out.start_logits.tolist(), out.end_logits.tolist()
         best = Reading("", -1, float("-inf"), float("-inf"), float("-inf"))
         null = float("inf")
+        windows = []
         for w, passage_of in enumerate(mapping):
             context = [s == 1 for s in enc.sequence_ids(w)]
+            spans = tuple(tuple(o) if c else None for o, c in zip(offsets[w], context, strict=True))
+            windows.append(
+                Window(passage_of, passages[passage_of], tuple(starts[w]), tuple(ends[w]), spans)
+            )
             null = min(null, starts[w][0] + ends[w][0])
             i, j, score = best_span(starts[w], ends[w], context)
             if score > best.span_score:
@@ -149,4 +201,4 @@ class SpanReader:
         # "no answer" counts as sure as its least sure window (the usual rule for long contexts)
         margin = best.span_score - null
         answer = best.answer if margin > 0 else ""
-        return Reading(answer, best.passage, best.span_score, null, margin)
+        return Reading(answer, best.passage, best.span_score, null, margin, tuple(windows))

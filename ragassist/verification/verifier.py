@@ -24,7 +24,7 @@ from .answer_judge import ANSWER_JUDGE_SIGNALS, READING_TOKENS, judge_evidence
 from .claim_signals import claim_signals
 from .claims import split_claims
 from .evidence import context_hits
-from .fusion import FusionModel, load_models, model_for, stack_base_logits
+from .fusion import FusionModel, fitted_key, load_models, model_for, stack_base_logits
 from .policy import AnswerVerdict, apply_policy
 from .signals import content_words, invented_share, is_invented
 from .span_reader import READER_SIGNALS, Reading, SpanReader, reader_signals
@@ -125,16 +125,17 @@ class Verifier:
 
     @property
     def fusion(self) -> FusionModel:
-        """The fitted model: the profile's answer-judge fit when it has one and the judge is on,
-        else its span-reader fit when it has one and the reader is on, else the profile's own."""
+        """The fitted model (fusion.fitted_key says which)."""
         if self._fusion is None:
-            profile, models = self.config.profile, load_models()
-            if self.config.answer_judge and f"{profile}+answer-judge" in models:
-                self._fusion = model_for(f"{profile}+answer-judge", False)
-            elif self.config.span_reader and f"{profile}+reader" in models:
-                self._fusion = model_for(f"{profile}+reader", False)
-            else:
-                self._fusion = model_for(profile, self.judge is not None)
+            cfg = self.config
+            key = fitted_key(
+                cfg.profile,
+                load_models(),
+                cfg.answer_judge,
+                cfg.span_reader,
+                self.judge is not None,
+            )
+            self._fusion = model_for(*key)
         return self._fusion
 
     @property

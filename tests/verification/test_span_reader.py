@@ -56,6 +56,17 @@ def test_best_span_stays_in_the_passage_and_is_ordered() -> None:
     assert span_reader.best_span(start, end, context) == (3, 4, 7.0)
 
 
+def test_span_score_reads_the_answers_own_tokens() -> None:
+    text = "Born in Ghent in 1390."
+    spans = (None, (0, 4), (5, 7), (8, 13), (14, 16), (17, 21), (21, 22))
+    window = span_reader.Window(0, text, (0, 1, 0, 6, 0, 2, 0), (0, 0, 0, 5, 0, 3, 0), spans)
+    reading = span_reader.Reading("Ghent", 0, 11.0, 0.0, 11.0, (window,))
+    assert span_reader.span_score(reading, "Ghent") == 0.0  # its best span
+    assert span_reader.span_score(reading, "in 1390.") == (0 + 3) - 11.0
+    assert span_reader.span_score(reading, "Bruges") == span_reader.SCORE_FLOOR  # no span
+    assert span_reader.span_score(reading, "") == span_reader.SCORE_FLOOR
+
+
 @pytest.fixture(scope="module")
 def base() -> tuple[object, object]:
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer
@@ -119,6 +130,12 @@ def test_the_shipped_reader_finds_the_answer_or_none(shipped_reader) -> None:
     assert "Warsaw" in found.answer and found.passage == 1 and found.margin > 0
     missing = shipped_reader.read("In which year did Marie Curie die?", [CURIE])
     assert missing.margin < found.margin
+    # the answer itself as a span: the right one above another span, above no span at all
+    found = shipped_reader.read("What did Marie Curie discover with Pierre Curie?", [CURIE])
+    right, wrong, invented = (
+        span_reader.span_score(found, a) for a in ("polonium and radium", "physics", "uranium")
+    )
+    assert right > wrong > invented == span_reader.SCORE_FLOOR
 
 
 def test_the_fast_verifier_orders_right_above_wrong_answers(embedder, shipped_reader) -> None:
