@@ -163,6 +163,9 @@ class VerifyConfig:
     span_reader: bool = (
         True  # a small extractive reader (MiniLM, trained here) checks the answer: ~0.1 s
     )
+    reply_checker: bool = (
+        True  # profile dialogue: a MiniLM cross-encoder trained here reads the reply
+    )
 
     def __post_init__(self) -> None:
         _check_choice("verify.policy", self.policy, VerifyPolicy)

@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,6 @@ from halueval_questions import question_rows  # noqa: E402
 
 from ragassist.evaluation import halueval  # noqa: E402
 from ragassist.evaluation.metrics import gold_contained, token_f1  # noqa: E402
-from ragassist.generation.models import sha256_file  # noqa: E402
 from ragassist.verification import span_reader, span_training  # noqa: E402
 
 
@@ -59,6 +59,25 @@ def run_training(args: argparse.Namespace) -> None:
     model = AutoModelForQuestionAnswering.from_pretrained(str(base))
     rows = training_rows(args.rows)
     examples = span_training.build_examples(rows, args.seed)
+    about = {
+        "rows": len(rows),
+        "examples": len(examples),
+        "positives": sum(e.answer_start is not None for e in examples),
+    }
+    train_and_save(args, model, tokenizer, examples, about)
+
+
+def train_and_save(
+    args: argparse.Namespace,
+    model: Any,
+    tokenizer: Any,
+    examples: list[Any],
+    about: dict[str, Any],
+    encode: Any = None,
+) -> None:
+    """Train with a progress line every 25 steps, then save the weights and training.json: the
+    command and settings, `about` the data, the loss at the start and end (the reply checker's
+    script trains through this too, with its own `encode`)."""
     t0 = time.time()
 
     def on_step(step: int, steps: int, loss: float) -> None:
@@ -67,16 +86,13 @@ def run_training(args: argparse.Namespace) -> None:
             print(f"step {step}/{steps} loss {loss:.3f} ({rate:.2f} s a step)", flush=True)
 
     losses = span_training.train(
-        model, tokenizer, examples, args.seed, args.epochs, args.batch, args.lr, on_step
-    )
-    args.out.mkdir(parents=True, exist_ok=True)
-    model.to(torch.float16).save_pretrained(str(args.out))  # fp16 halves it; same readings
+        model, tokenizer, examples, args.seed, args.epochs, args.batch, args.lr, on_step,
+        **({"encode": encode} if encode else {}),
+    )  # fmt: skip
     meta = {
         "command": " ".join(sys.argv),
         "seed": args.seed,
-        "rows": len(rows),
-        "examples": len(examples),
-        "positives": sum(e.answer_start is not None for e in examples),
+        **about,
         "epochs": args.epochs,
         "batch": args.batch,
         "lr": args.lr,
@@ -85,10 +101,8 @@ def run_training(args: argparse.Namespace) -> None:
         "loss_last_50": statistics.mean(losses[-50:]),
         "minutes": round((time.time() - t0) / 60, 1),
         "threads": args.threads,
-        "sha256": sha256_file(args.out / "model.safetensors"),
     }
-    (args.out / "training.json").write_text(json.dumps(meta, indent=1) + "\n")
-    print(json.dumps(meta))
+    print(json.dumps(span_training.save_weights(model, args.out, meta)))
 
 
 def run_eval(args: argparse.Namespace) -> None:

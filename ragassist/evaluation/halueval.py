@@ -137,7 +137,9 @@ def score_pairs(
         for p, claim, (sig, _, _) in zip(
             group, claims, verifier.signals(claims, hits, group[0].question), strict=True
         ):
-            sig.update(verifier.read_answer([claim], hits, p.question))  # when its fit reads them
+            sig.update(
+                verifier.answer_signals([claim], hits, p.question)
+            )  # when its fit reads them
             prob = verifier.probability(sig)
             out.append(
                 {

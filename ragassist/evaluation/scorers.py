@@ -109,8 +109,7 @@ def fitted_key_of(verify_config: Any) -> tuple[str, bool]:
     """The fit a Verifier with this config uses, as (profile, judge) for fusion.model_for."""
     from ..verification.fusion import fitted_key, load_models
 
-    cfg = verify_config
-    return fitted_key(cfg.profile, load_models(), cfg.answer_judge, cfg.span_reader, cfg.judge)
+    return fitted_key(verify_config.profile, load_models(), verify_config, verify_config.judge)
 
 
 NOT_SIGNALS = frozenset({"task", "row", "label", "words", "probability", "fused_logit"})

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-Role = Literal["generator", "embedder"]
+Role = Literal["generator", "embedder", "checker"]
 
 
 @dataclass(frozen=True)

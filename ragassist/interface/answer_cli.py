@@ -144,7 +144,13 @@ def cmd_models(args: argparse.Namespace) -> int:
         out.print_json(data=[dataclasses.asdict(r) for r in rows])
         return 0
     for r in rows:
-        state = "[green]installed[/]" if r.installed else f"[red]missing[/] ({r.package})"
+        trained = r.role == "checker"  # shipped weights: missing, or not the pinned ones
+        why = (
+            f"[red]missing or damaged[/] (retrain: {r.package})"
+            if trained
+            else f"[red]missing[/] ({r.package})"
+        )
+        state = "[green]installed[/]" if r.installed else why
         cached = {True: ", ready copy cached", False: ", not yet converted", None: ""}[r.cached]
         if r.onnx:
             cached += f", ONNX {'/'.join(r.onnx)} exported"

@@ -147,15 +147,17 @@ def model_for(profile: str, judge: bool, path: Path = FUSION_PATH) -> FusionMode
 
 
 def fitted_key(
-    profile: str, models: Mapping[str, Any], answer_judge: bool, span_reader: bool, judge: bool
+    profile: str, models: Mapping[str, Any], config: Any, judge: bool
 ) -> tuple[str, bool]:
     """Which fit a verifier uses, as (profile, judge) for model_for: the profile's answer-judge
-    fit when that judge is on; else its span-reader fit when the reader is on and the claim judge
-    is not (asked for, the judge's own fit is used); else the profile's own, with the judge or not."""
-    if answer_judge and f"{profile}+answer-judge" in models:
+    fit when that judge is on; else its fit with a small trained model (span reader, reply
+    checker) when that model is on and the claim judge is not (asked for, the judge's own fit is
+    used); else the profile's own, with the judge or not. config: a VerifyConfig."""
+    if config.answer_judge and f"{profile}+answer-judge" in models:
         return f"{profile}+answer-judge", False
-    if span_reader and not judge and f"{profile}+reader" in models:
-        return f"{profile}+reader", False
+    for suffix, on in (("reader", config.span_reader), ("checker", config.reply_checker)):
+        if on and not judge and f"{profile}+{suffix}" in models:
+            return f"{profile}+{suffix}", False
     return profile, judge
 
 

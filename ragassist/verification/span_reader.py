@@ -137,12 +137,13 @@ def span_score(reading: Reading, answer: str) -> float:
     return max(SCORE_FLOOR, min(-SCORE_FLOOR, best - reading.span_score))
 
 
-def check_weights(weights: Path) -> None:
-    """The weights are there and are the ones training.json names; else say how to rebuild them."""
+def check_weights(weights: Path, command: str = TRAIN_COMMAND, what: str = "span reader") -> None:
+    """The weights are there and are the ones training.json names; else say how to rebuild them
+    (command: the training command, with {path} for the weights folder)."""
     model, meta = weights / "model.safetensors", weights / "training.json"
-    how = TRAIN_COMMAND.format(path=weights)
+    how = command.format(path=weights)
     if not model.is_file():
-        raise ModelMissingError(f"The span reader's weights ({model})", how)
+        raise ModelMissingError(f"The {what}'s weights ({model})", how)
     if meta.is_file():
         pinned = json.loads(meta.read_text(encoding="utf-8")).get("sha256", "")
         if pinned and sha256_file(model) != pinned:

@@ -1,4 +1,5 @@
-"""Fine-tune the span reader: examples from HaluEval-QA rows, and a seeded training loop.
+"""Fine-tune the span reader: examples from HaluEval-QA rows, and a seeded training loop (which
+the reply checker shares).
 
 Each row gives a positive example (its question, its passage, the first place the gold answer
 stands verbatim in it) and, for half the rows, a negative (its question with another row's
@@ -9,11 +10,13 @@ point at [CLS] when the passage does not answer. Rows whose gold answer is not i
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -108,8 +111,10 @@ def train(
     batch_size: int = 16,
     lr: float = 5e-5,
     on_step: Callable[[int, int, float], None] | None = None,
+    encode: Callable[[Any, Sequence[Any]], dict[str, Any] | None] = encode_batch,
 ) -> list[float]:
-    """AdamW with linear warm-up (10%) and decay; returns the loss of every step."""
+    """AdamW with linear warm-up (10%) and decay; returns the loss of every step. `encode` turns
+    a batch of examples into the model's inputs with labels (the reply checker passes its own)."""
     import torch
 
     torch.manual_seed(seed)
@@ -124,7 +129,7 @@ def train(
     for step in range(steps):
         lo = (step * batch_size) % len(examples)
         batch = [examples[(lo + k) % len(examples)] for k in range(batch_size)]
-        inputs = encode_batch(tokenizer, batch)
+        inputs = encode(tokenizer, batch)
         if inputs is None:
             continue
         loss = model(**inputs).loss
@@ -138,3 +143,17 @@ def train(
             on_step(step + 1, steps, losses[-1])
     model.eval()
     return losses
+
+
+def save_weights(model: Any, out: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """The weights in fp16 (half the size; the same readings) and training.json: meta, the loss
+    at the start and end, and the sha256 the loader checks."""
+    import torch
+
+    from ..generation.models import sha256_file
+
+    out.mkdir(parents=True, exist_ok=True)
+    model.to(torch.float16).save_pretrained(str(out))
+    meta = {**meta, "sha256": sha256_file(out / "model.safetensors")}
+    (out / "training.json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
+    return meta

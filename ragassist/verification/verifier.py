@@ -3,8 +3,10 @@
 claims ─┬─ evidence windows (MiniLM) ─> best sentence, similarity
         ├─ lexical overlap with the best windows (words, names, numbers)
         ├─ second-model judge (Qwen): Yes/No, likelihood with vs without context
-        └─ generator uncertainty at the claim's tokens (when given)
-             └─> fusion (logistic regression fitted on HaluEval rows 0-7999) ─> Verdict
+        ├─ generator uncertainty at the claim's tokens (when given)
+        ├─ the whole answer: the answer judge (Qwen 1.5B) on the assistant's own answers;
+        │  small models trained here (span reader, reply checker; small_models.py)
+        └─> fusion (logistic regressions fitted on training rows only) ─> Verdict
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from .evidence import context_hits
 from .fusion import FusionModel, fitted_key, load_models, model_for, stack_base_logits
 from .policy import AnswerVerdict, apply_policy
 from .signals import content_words, invented_share, is_invented
-from .span_reader import READER_SIGNALS, Reading, SpanReader, reader_signals
+from .small_models import SmallModels
 
 if TYPE_CHECKING:
     from .answer_judge import AnswerJudge, AnswerJudgement
@@ -58,7 +60,7 @@ class Verifier:
         self._judge = judge
         self._fusion = fusion
         self._answer_judge = answer_judge
-        self._last_reading: tuple[tuple[str, tuple[str, ...]], Reading] | None = None
+        self.small = SmallModels(self.config)  # span reader, reply checker
 
     @classmethod
     def for_answers(cls, config: VerifyConfig, generator: str, embedder: Embedder) -> Verifier:
@@ -112,28 +114,12 @@ class Verifier:
             )
         )
 
-    @functools.cached_property
-    def span_reader(self) -> SpanReader | None:
-        """The small extractive reader shipped in the package, or None when off or unloadable."""
-        if not self.config.span_reader:
-            return None
-        try:
-            return SpanReader()
-        except RagassistError as e:
-            log.warning("the span reader is unavailable (%s); verifying without it", e)
-            return None
-
     @property
     def fusion(self) -> FusionModel:
         """The fitted model (fusion.fitted_key says which)."""
         if self._fusion is None:
-            cfg = self.config
             key = fitted_key(
-                cfg.profile,
-                load_models(),
-                cfg.answer_judge,
-                cfg.span_reader,
-                self.judge is not None,
+                self.config.profile, load_models(), self.config, self.judge is not None
             )
             self._fusion = model_for(*key)
         return self._fusion
@@ -177,7 +163,7 @@ class Verifier:
             judgement = self.judge_answer(claims, hits, question)
         whole = {
             **(judgement.signals() if judgement else {}),
-            **self.read_answer(claims, hits, question),
+            **self.answer_signals(claims, hits, question),
         }
         for claim, (sig, sentence, source) in zip(
             claims, self.signals(claims, hits, question), strict=True
@@ -235,7 +221,7 @@ class Verifier:
             self._fusion = None
             return None
         weight = float(self.fusion.meta.get("holds_reader_weight", 0.0))
-        reading = self.reading(question, hits) if weight else None
+        reading = self.small.reading(question, hits) if weight else None
         if reading is not None:
             judgement = replace(judgement, reader_margin=reading.margin, reader_weight=weight)
         log.info(
@@ -247,28 +233,11 @@ class Verifier:
         )
         return judgement
 
-    def read_answer(
+    def answer_signals(
         self, claims: Sequence[Claim], hits: Sequence[Hit], question: str
     ) -> dict[str, float]:
-        """The span reader's signals on the whole answer, when the fusion in use weighs them."""
-        if not (claims and hits and question.strip()):
-            return {}
-        if not any(f in self.fusion.features for f in READER_SIGNALS):
-            return {}
-        reading = self.reading(question, hits)
-        return reader_signals(reading, " ".join(c.text for c in claims)) if reading else {}
-
-    def reading(self, question: str, hits: Sequence[Hit]) -> Reading | None:
-        """The span reader's best span for the question (one read per question and passages:
-        the judge's decline rule and the fusion share it); None when the reader is off."""
-        if self.span_reader is None:
-            return None
-        key = (question, tuple(h.chunk.text for h in hits))
-        if self._last_reading is None or self._last_reading[0] != key:
-            reading = self.span_reader.read(question, key[1])
-            log.info("span reader: %r (margin %.2f)", reading.answer, reading.margin)
-            self._last_reading = (key, reading)
-        return self._last_reading[1]
+        """The small trained models' signals on the whole answer, where the fit in use weighs them."""
+        return self.small.signals(self.fusion.features, claims, hits, question)
 
     def probability(self, signals: dict[str, float]) -> float:
         """The fused probability of one claim's signals (stacked models add their base's logit)."""

@@ -148,7 +148,7 @@ def test_the_fast_verifier_orders_right_above_wrong_answers(embedder, shipped_re
 
     cfg = VerifyConfig(answer_judge=False)
     verifier = Verifier.for_answers(cfg, "qwen2.5-0.5b", embedder)
-    verifier.span_reader = shipped_reader  # the module's copy, not a second load
+    verifier.small.span_reader = shipped_reader  # the module's copy, not a second load
     assert verifier.fusion.meta["profile"] == "answers+reader"
     hits = [Hit(Chunk("c.txt", "c.txt", "c.txt", "", 0, len(CURIE), CURIE), 1.0, dense_score=0.7)]
     q = "In which city was Marie Curie born?"

@@ -1,0 +1,78 @@
+"""The small models trained here that check a whole answer: the span reader and the reply checker.
+
+Each loads on first use, once per verifier, and is asked only when the fit in use reads its
+signals. One that is turned off, missing or damaged leaves the verifier working without it (the
+fit then counts its signals at their training mean), with a warning that names the fix.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Sequence
+
+from ..config import VerifyConfig
+from ..errors import RagassistError
+from ..types import Claim, Hit
+from .reply_checker import REPLY_SIGNALS, ReplyChecker
+from .span_reader import READER_SIGNALS, Reading, SpanReader, reader_signals
+
+log = logging.getLogger(__name__)
+
+
+class SmallModels:
+    """The span reader and the reply checker of one verifier, and the last reading."""
+
+    def __init__(self, config: VerifyConfig) -> None:
+        self.config = config
+        self._last_reading: tuple[tuple[str, tuple[str, ...]], Reading] | None = None
+
+    @functools.cached_property
+    def span_reader(self) -> SpanReader | None:
+        """The extractive reader shipped in the package, or None when off or unloadable."""
+        if not self.config.span_reader:
+            return None
+        try:
+            return SpanReader()
+        except RagassistError as e:
+            log.warning("the span reader is unavailable (%s); verifying without it", e)
+            return None
+
+    @functools.cached_property
+    def reply_checker(self) -> ReplyChecker | None:
+        """The dialogue reply checker shipped in the package, or None when off or unloadable."""
+        if not self.config.reply_checker:
+            return None
+        try:
+            return ReplyChecker()
+        except RagassistError as e:
+            log.warning("the reply checker is unavailable (%s); verifying without it", e)
+            return None
+
+    def reading(self, question: str, hits: Sequence[Hit]) -> Reading | None:
+        """The span reader's best span for the question (one read per question and passages:
+        the judge's decline rule and the fusion share it); None when the reader is off."""
+        if self.span_reader is None:
+            return None
+        key = (question, tuple(h.chunk.text for h in hits))
+        if self._last_reading is None or self._last_reading[0] != key:
+            reading = self.span_reader.read(question, key[1])
+            log.info("span reader: %r (margin %.2f)", reading.answer, reading.margin)
+            self._last_reading = (key, reading)
+        return self._last_reading[1]
+
+    def signals(
+        self, features: Sequence[str], claims: Sequence[Claim], hits: Sequence[Hit], question: str
+    ) -> dict[str, float]:
+        """Their signals on the whole answer, for the ones the fit's `features` weigh."""
+        if not (claims and hits and question.strip()):
+            return {}
+        answer = " ".join(c.text for c in claims)
+        out: dict[str, float] = {}
+        if any(f in features for f in READER_SIGNALS):
+            reading = self.reading(question, hits)
+            out |= reader_signals(reading, answer) if reading else {}
+        if any(f in features for f in REPLY_SIGNALS) and self.reply_checker is not None:
+            knowledge = "\n".join(h.chunk.text for h in hits)
+            out |= self.reply_checker.signals(knowledge, question, answer)
+        return out
