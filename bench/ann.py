@@ -71,7 +71,9 @@ def layouts(n: int, hnsw_m: list[int]) -> list[tuple[str, Any, str, list[int]]]:
         hnsw.hnsw.efConstruction = 80
         out.append((f"HNSW M={m} efC=80", hnsw, "efSearch", [16, 32, 64, 128, 256]))
     nlist = int(4 * np.sqrt(n))
-    ivf = faiss.IndexIVFFlat(faiss.IndexFlatIP(dim), nlist, ip)
+    quantizer = faiss.IndexFlatIP(dim)
+    ivf = faiss.IndexIVFFlat(quantizer, dim, nlist, ip)
+    ivf.referenced_objects = [quantizer]  # the index does not own it: keep it alive
     out.append((f"IVF{nlist},Flat", ivf, "nprobe", [4, 8, 16, 32, 64]))
     return out
 

@@ -138,8 +138,9 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from ..generation.model_status import available_models
+    from ..verification.small_models import trained_models
 
-    rows = available_models()
+    rows = available_models() + trained_models()
     if args.json:
         out.print_json(data=[dataclasses.asdict(r) for r in rows])
         return 0

