@@ -61,9 +61,10 @@ class EmbedConfig:
 @dataclass(frozen=True)
 class IndexConfig:
     max_file_mb: float = 50.0  # larger files are skipped with a reason
-    # exact search below this many chunks, HNSW above: exact took 42 ms at 100k chunks, and HNSW's
-    # recall@10 on bench/search.py's synthetic vectors was only 0.25
-    flat_below: int = 200_000
+    # exact search below this many chunks, HNSW above (`make bench-ann`, real MiniLM vectors):
+    # exact costs 3 ms at 34k chunks and 86 ms at 1M, little beside an answer's seconds, while
+    # HNSW's recall@10 at 1M was 0.81-0.89 (docs/results.md, "Approximate search")
+    flat_below: int = 1_000_000
 
     def __post_init__(self) -> None:
         _check_range("index.max_file_mb", self.max_file_mb, 0.001, 10_000)
