@@ -28,11 +28,10 @@ from .index.retrieve import Retriever
 from .index.search_index import SearchIndex
 from .index.store import Store
 from .types import Answer, Claim, Hit, worst_label
-from .verification.answer_judge import AnswerJudgement
 from .verification.claims import split_claims
 from .verification.evidence import excerpts
 from .verification.policy import apply_policy
-from .verification.reading import decide, reading_verdict
+from .verification.reading import decide, show_reading
 from .verification.verifier import Verifier
 
 log = logging.getLogger(__name__)
@@ -237,8 +236,8 @@ class Assistant:
             result.judge = judgement.signals() | {"own_answer": judgement.own_answer}
         if declined:
             decision = decide(judgement, None, verifier.holds_below, judge_name)
-            if decision.action == "replace" and judgement is not None:
-                return self._replace(result, judgement, hits, decision.reason)
+            if decision.action == "replace":
+                return show_reading(result, decision, verifier, hits)
             reason = "; ".join(
                 r for r in ("the model found no answer in the passages", decision.reason) if r
             )
@@ -261,22 +260,8 @@ class Assistant:
         if decision.action == "decline":
             result.draft, result.draft_support = result.text, result.support
             self._abstain(result, decision.reason, None)
-        elif decision.action == "replace" and judgement is not None:
-            self._replace(result, judgement, hits, decision.reason)
-
-    def _replace(
-        self, result: Answer, judgement: AnswerJudgement, hits: list[Hit], reason: str
-    ) -> None:
-        """Show the answer judge's reading instead of the draft, which is kept beside it."""
-        result.draft, result.draft_support = result.text, result.support
-        verdict = reading_verdict(self.verifier, judgement.own_answer, hits, result.question)
-        result.text, result.verdicts, result.support = (
-            verdict.claim.text,
-            [verdict],
-            verdict.probability,
-        )
-        result.citations = evidence_citations([verdict], hits)
-        result.reason = "; ".join(r for r in (result.reason, reason) if r)
+        elif decision.action == "replace":
+            show_reading(result, decision, verifier, hits)
 
     def _abstain(
         self, result: Answer, reason: str, on_token: Callable[[str], None] | None

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from fit_answer_reader import add_reader
+from fit_answer_reader import add_reader, gold_of
 from fit_answer_verifier import (
     answer_scores,
     fit_stacked,
@@ -136,13 +136,6 @@ def declined_rows(run: Path, cache: Path) -> list[dict[str, Any]]:
         if j.get("declined") and Path(j["run"]).resolve() == run.resolve():
             out.append({"row": rows[j["id"]], "judge": j})
     return out
-
-
-def gold_of(question: str) -> str | None:
-    """A HaluEval-QA question's gold answer (None for questions not from HaluEval-QA)."""
-    if not hasattr(gold_of, "table"):
-        gold_of.table = {r["question"].strip(): r["right_answer"] for r in halueval.load_rows("qa")}  # type: ignore[attr-defined]
-    return gold_of.table.get(question.strip())  # type: ignore[attr-defined]
 
 
 def holds_score(a: dict[str, Any], weight: float) -> float:

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from ..types import Claim, Hit, Verdict, VerdictLabel
+from ..generation.citations import evidence_citations
+from ..types import Answer, Claim, Hit, Verdict, VerdictLabel
 from .answer_judge import AnswerJudgement, answer_tokens
 
 if TYPE_CHECKING:
@@ -29,10 +30,12 @@ AGREE_BELOW = 0.5  # the reading disagrees with the draft: under half its words 
 
 @dataclass(frozen=True)
 class ReadingDecision:
-    """The action, and why (shown to the user as the answer's reason)."""
+    """The action, why (shown to the user as the answer's reason), and for "replace" the text
+    shown instead."""
 
     action: ReadingAction
     reason: str = ""
+    text: str = ""
 
 
 def decide(
@@ -54,15 +57,24 @@ def decide(
     has_reading = bool(answer_tokens(judgement.own_answer))
     if draft_label is None:
         if has_reading:
-            return ReadingDecision(
-                "replace", f"the generator declined; {judge_name} read the passages as answering it"
-            )
+            why = f"the generator declined; {judge_name} read the passages as answering it"
+            return ReadingDecision("replace", why, judgement.own_answer)
         return ReadingDecision("decline")
     if draft_label != "supported" and judgement.agreement < AGREE_BELOW and has_reading:
-        return ReadingDecision(
-            "replace", f"the generator's answer was {draft_label}; this is {judge_name}'s reading"
-        )
+        why = f"the generator's answer was {draft_label}; this is {judge_name}'s reading"
+        return ReadingDecision("replace", why, judgement.own_answer)
     return ReadingDecision("keep")
+
+
+def show_reading(
+    result: Answer, decision: ReadingDecision, verifier: Verifier, hits: Sequence[Hit]
+) -> None:
+    """Show the reading instead of the draft, which is kept beside it."""
+    result.draft, result.draft_support = result.text, result.support
+    verdict = reading_verdict(verifier, decision.text, hits, result.question)
+    result.text, result.verdicts, result.support = decision.text, [verdict], verdict.probability
+    result.citations = evidence_citations([verdict], hits)
+    result.reason = "; ".join(r for r in (result.reason, decision.reason) if r)
 
 
 def reading_verdict(
