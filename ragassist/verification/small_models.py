@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from ..config import VerifyConfig
 from ..errors import RagassistError
@@ -23,6 +24,16 @@ from .span_reader import SHIPPED as SPAN_READER_WEIGHTS
 from .span_reader import TRAIN_COMMAND as SPAN_READER_COMMAND
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+def _load(model: Callable[[], T], name: str) -> T | None:
+    """The model from its shipped weights, or None (logged) when they are missing or damaged."""
+    try:
+        return model()
+    except RagassistError as e:
+        log.warning("the %s is unavailable (%s); verifying without it", name, e)
+        return None
 
 
 class SmallModels:
@@ -35,24 +46,12 @@ class SmallModels:
     @functools.cached_property
     def span_reader(self) -> SpanReader | None:
         """The extractive reader shipped in the package, or None when off or unloadable."""
-        if not self.config.span_reader:
-            return None
-        try:
-            return SpanReader()
-        except RagassistError as e:
-            log.warning("the span reader is unavailable (%s); verifying without it", e)
-            return None
+        return _load(SpanReader, "span reader") if self.config.span_reader else None
 
     @functools.cached_property
     def reply_checker(self) -> ReplyChecker | None:
         """The dialogue reply checker shipped in the package, or None when off or unloadable."""
-        if not self.config.reply_checker:
-            return None
-        try:
-            return ReplyChecker()
-        except RagassistError as e:
-            log.warning("the reply checker is unavailable (%s); verifying without it", e)
-            return None
+        return _load(ReplyChecker, "reply checker") if self.config.reply_checker else None
 
     def reading(self, question: str, hits: Sequence[Hit]) -> Reading | None:
         """The span reader's best span for the question (one read per question and passages:

@@ -108,3 +108,21 @@ def test_ragassist_models_lists_the_small_models_and_their_retrain_commands() ->
     ):
         assert rows[name].role == "checker" and rows[name].installed, name
         assert rows[name].size > 10_000_000 and script in rows[name].package
+
+
+def test_a_missing_checker_leaves_the_verifier_working(monkeypatch, caplog) -> None:
+    from ragassist.config import VerifyConfig
+    from ragassist.types import Claim
+    from ragassist.verification import small_models
+    from ragassist.verification.evidence import context_hits
+
+    def missing() -> None:
+        raise ModelMissingError(
+            "The reply checker's weights", "python scripts/train_reply_checker.py"
+        )
+
+    monkeypatch.setattr(small_models, "ReplyChecker", missing)
+    small = small_models.SmallModels(VerifyConfig())
+    claim = Claim("Nolan directed it.", 0, 18)
+    assert small.signals(["reply_logit"], [claim], context_hits(ROWS[0]["knowledge"]), "Who?") == {}
+    assert small.reply_checker is None and "reply checker is unavailable" in caplog.text
