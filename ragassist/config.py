@@ -11,22 +11,9 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Literal, get_args
 
+from .config_checks import check_choice, check_range, check_type
 from .errors import ConfigError
 from .paths import default_index_dir
-
-
-def _check_choice(name: str, value: object, literal: Any) -> None:
-    allowed = get_args(literal)
-    if value not in allowed:
-        raise ConfigError(
-            f"{name} given as {value!r} must be one of {', '.join(map(str, allowed))}"
-        )
-
-
-def _check_range(name: str, value: float, low: float, high: float) -> None:
-    if not low <= value <= high:
-        raise ConfigError(f"{name} given as {value!r} must be between {low} and {high}")
-
 
 SearchMode = Literal["dense", "keyword", "hybrid"]
 
@@ -37,8 +24,8 @@ class SplitConfig:
     overlap_tokens: int = 40  # tokens shared by neighbouring chunks, so no fact is cut in two
 
     def __post_init__(self) -> None:
-        _check_range("split.chunk_tokens", self.chunk_tokens, 16, 256)
-        _check_range("split.overlap_tokens", self.overlap_tokens, 0, self.chunk_tokens - 1)
+        check_range("split.chunk_tokens", self.chunk_tokens, 16, 256)
+        check_range("split.overlap_tokens", self.overlap_tokens, 0, self.chunk_tokens - 1)
 
 
 # torch: sentence-transformers fp32; onnx-fp32: fused onnxruntime graph, same vectors; onnx-int8: own index
@@ -53,9 +40,9 @@ class EmbedConfig:
     threads: int = 0  # onnxruntime threads (0 = every core); torch keeps its own setting
 
     def __post_init__(self) -> None:
-        _check_range("embed.batch_size", self.batch_size, 1, 4096)
-        _check_choice("embed.backend", self.backend, EmbedBackend)
-        _check_range("embed.threads", self.threads, 0, 256)
+        check_range("embed.batch_size", self.batch_size, 1, 4096)
+        check_choice("embed.backend", self.backend, EmbedBackend)
+        check_range("embed.threads", self.threads, 0, 256)
 
 
 @dataclass(frozen=True)
@@ -67,7 +54,7 @@ class IndexConfig:
     flat_below: int = 1_000_000
 
     def __post_init__(self) -> None:
-        _check_range("index.max_file_mb", self.max_file_mb, 0.001, 10_000)
+        check_range("index.max_file_mb", self.max_file_mb, 0.001, 10_000)
 
 
 @dataclass(frozen=True)
@@ -80,8 +67,8 @@ class RetrieveConfig:
     min_relevance: float = 0.30
 
     def __post_init__(self) -> None:
-        _check_choice("retrieve.mode", self.mode, SearchMode)
-        _check_range("retrieve.k", self.k, 1, 1000)
+        check_choice("retrieve.mode", self.mode, SearchMode)
+        check_range("retrieve.k", self.k, 1, 1000)
 
 
 # auto: each backend's measured best (bench/generate.py): int8 for onnxruntime, bfloat16 for
@@ -119,16 +106,16 @@ class GenerateConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "stop", tuple(self.stop))
-        _check_choice("generate.dtype", self.dtype, GenerateDtype)
-        _check_choice("generate.backend", self.backend, GenerateBackend)
-        _check_range("generate.max_new_tokens", self.max_new_tokens, 1, 8192)
-        _check_range("generate.temperature", self.temperature, 0.0, 5.0)
-        _check_range("generate.top_p", self.top_p, 0.01, 1.0)
-        _check_range("generate.repetition_penalty", self.repetition_penalty, 0.5, 3.0)
-        _check_range("generate.threads", self.threads, 0, 256)
-        _check_range("generate.context_tokens", self.context_tokens, 256, 131072)
-        _check_range("generate.excerpt_chars", self.excerpt_chars, 0, 100_000)
-        _check_range("generate.max_question_tokens", self.max_question_tokens, 8, 8192)
+        check_choice("generate.dtype", self.dtype, GenerateDtype)
+        check_choice("generate.backend", self.backend, GenerateBackend)
+        check_range("generate.max_new_tokens", self.max_new_tokens, 1, 8192)
+        check_range("generate.temperature", self.temperature, 0.0, 5.0)
+        check_range("generate.top_p", self.top_p, 0.01, 1.0)
+        check_range("generate.repetition_penalty", self.repetition_penalty, 0.5, 3.0)
+        check_range("generate.threads", self.threads, 0, 256)
+        check_range("generate.context_tokens", self.context_tokens, 256, 131072)
+        check_range("generate.excerpt_chars", self.excerpt_chars, 0, 100_000)
+        check_range("generate.max_question_tokens", self.max_question_tokens, 8, 8192)
 
     @property
     def resolved_dtype(self) -> str:
@@ -169,19 +156,19 @@ class VerifyConfig:
     )
 
     def __post_init__(self) -> None:
-        _check_choice("verify.policy", self.policy, VerifyPolicy)
-        _check_choice("verify.answer_judge_backend", self.answer_judge_backend, GenerateBackend)
-        _check_range("verify.answer_judge_chars", self.answer_judge_chars, 200, 20_000)
-        _check_choice("verify.profile", self.profile, VerifyProfile)
-        _check_choice("verify.answer_profile", self.answer_profile, VerifyProfile)
-        _check_choice("verify.judge_dtype", self.judge_dtype, GenerateDtype)
+        check_choice("verify.policy", self.policy, VerifyPolicy)
+        check_choice("verify.answer_judge_backend", self.answer_judge_backend, GenerateBackend)
+        check_range("verify.answer_judge_chars", self.answer_judge_chars, 200, 20_000)
+        check_choice("verify.profile", self.profile, VerifyProfile)
+        check_choice("verify.answer_profile", self.answer_profile, VerifyProfile)
+        check_choice("verify.judge_dtype", self.judge_dtype, GenerateDtype)
         if self.threshold != -1.0:
-            _check_range("verify.threshold", self.threshold, 0.0, 1.0)
-        _check_range("verify.abstain_below", self.abstain_below, 0.0, 1.0)
-        _check_range("verify.judge_tokens", self.judge_tokens, 64, 32768)
-        _check_range("verify.window_chars", self.window_chars, 100, 100_000)
-        _check_range("verify.top_windows", self.top_windows, 1, 100)
-        _check_range("verify.threads", self.threads, 0, 256)
+            check_range("verify.threshold", self.threshold, 0.0, 1.0)
+        check_range("verify.abstain_below", self.abstain_below, 0.0, 1.0)
+        check_range("verify.judge_tokens", self.judge_tokens, 64, 32768)
+        check_range("verify.window_chars", self.window_chars, 100, 100_000)
+        check_range("verify.top_windows", self.top_windows, 1, 100)
+        check_range("verify.threads", self.threads, 0, 256)
 
 
 RewriteMethod = Literal["none", "last-turn", "cues", "cues+relevance", "llm"]
@@ -201,11 +188,11 @@ class ChatConfig:
     rewrite_tokens: int = 40  # llm: the rewritten question is cut after this many tokens
 
     def __post_init__(self) -> None:
-        _check_choice("chat.rewrite", self.rewrite, RewriteMethod)
-        _check_range("chat.history_turns", self.history_turns, 0, 100)
-        _check_range("chat.max_terms", self.max_terms, 1, 100)
-        _check_range("chat.follow_up_relevance", self.follow_up_relevance, 0.0, 1.0)
-        _check_range("chat.rewrite_tokens", self.rewrite_tokens, 8, 256)
+        check_choice("chat.rewrite", self.rewrite, RewriteMethod)
+        check_range("chat.history_turns", self.history_turns, 0, 100)
+        check_range("chat.max_terms", self.max_terms, 1, 100)
+        check_range("chat.follow_up_relevance", self.follow_up_relevance, 0.0, 1.0)
+        check_range("chat.rewrite_tokens", self.rewrite_tokens, 8, 256)
 
 
 @dataclass(frozen=True)
@@ -277,26 +264,9 @@ class Config:
                     f"{origin}: unknown key(s) {sorted(unknown)} in [{key}]; known: {sorted(known)}"
                 )
             for name, given in value.items():
-                _check_type(f"{origin}: {key}.{name}", given, getattr(current, name))
+                check_type(f"{origin}: {key}.{name}", given, getattr(current, name))
             try:
                 changes[key] = replace(current, **value)
             except ConfigError as e:  # a range or choice: say which file it came from
                 raise ConfigError(f"{origin}: {e}") from e
         return replace(self, **changes)
-
-
-def _check_type(name: str, value: object, default: object) -> None:
-    """A value read from a file has the type of the field's default (an int may stand for a float)."""
-    ok: bool
-    if isinstance(default, bool):
-        ok = isinstance(value, bool)
-    elif isinstance(default, int | float):
-        ok = isinstance(value, int | (float if isinstance(default, float) else int))
-        ok = ok and not isinstance(value, bool)
-    elif isinstance(default, tuple):
-        ok = isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
-    else:
-        ok = isinstance(value, type(default))
-    if not ok:
-        kind = "a list of strings" if isinstance(default, tuple) else type(default).__name__
-        raise ConfigError(f"{name} given as {value!r} must be {kind} (like {default!r})")

@@ -3,7 +3,7 @@
 1. No import cycles: no module reaches itself through the modules it imports, counting imports
    made inside functions and modules named in strings (loaded with importlib); only
    `if TYPE_CHECKING:` imports are left out, since they never run.
-2. Wings in flow order: a module imports only the base (config, paths, types, errors), its own wing,
+2. Wings in flow order: a module imports only the base (config and its checks, paths, types, errors), its own wing,
    and wings earlier in FLOW. A stage never imports the assistant or the interface; only the
    interface sits on top of everything.
 3. The base imports no wing.
@@ -15,7 +15,7 @@ import ast
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "ragassist"
-BASE = ("config", "paths", "types", "errors")
+BASE = ("config", "config_checks", "paths", "types", "errors")
 FLOW = (
     "documents",  # files -> Document -> Chunk
     "index",  # Chunk -> vectors and tokens -> SQLite + FAISS + BM25; retrieval

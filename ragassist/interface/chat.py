@@ -15,7 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config import REWRITE_METHODS, ChatConfig, RewriteMethod, _check_choice
+from ..config import REWRITE_METHODS, ChatConfig, RewriteMethod
+from ..config_checks import check_choice
 from ..generation.prompt import validate_question
 from ..types import Answer, Hit
 from .rewrite import content_words, follow_up_cue, llm_rewrite
@@ -106,7 +107,7 @@ class Conversation:
     def rewrite(self, question: str, method: str | None = None) -> Rewrite:
         """The standalone query for `question` given the history window."""
         method = method or self.config.rewrite
-        _check_choice("chat.rewrite", method, RewriteMethod)
+        check_choice("chat.rewrite", method, RewriteMethod)
         history = self.window
         if method == "none" or not history:
             return Rewrite(
