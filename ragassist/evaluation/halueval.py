@@ -137,9 +137,8 @@ def score_pairs(
         for p, claim, (sig, _, _) in zip(
             group, claims, verifier.signals(claims, hits, group[0].question), strict=True
         ):
-            sig.update(
-                verifier.answer_signals([claim], hits, p.question)
-            )  # when its fit reads them
+            # the small models' signals, when the fit in use reads them
+            sig.update(verifier.answer_signals([claim], hits, p.question))
             prob = verifier.probability(sig)
             out.append(
                 {

@@ -14,11 +14,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import LoadError
+
+if TYPE_CHECKING:
+    from ..config import VerifyConfig
 
 log = logging.getLogger(__name__)
 
@@ -147,12 +150,12 @@ def model_for(profile: str, judge: bool, path: Path = FUSION_PATH) -> FusionMode
 
 
 def fitted_key(
-    profile: str, models: Mapping[str, Any], config: Any, judge: bool
+    profile: str, models: Mapping[str, Any], config: VerifyConfig, judge: bool
 ) -> tuple[str, bool]:
     """Which fit a verifier uses, as (profile, judge) for model_for: the profile's answer-judge
     fit when that judge is on; else its fit with a small trained model (span reader, reply
     checker) when that model is on and the claim judge is not (asked for, the judge's own fit is
-    used); else the profile's own, with the judge or not. config: a VerifyConfig."""
+    used); else the profile's own, with the judge or not."""
     if config.answer_judge and f"{profile}+answer-judge" in models:
         return f"{profile}+answer-judge", False
     for suffix, on in (("reader", config.span_reader), ("checker", config.reply_checker)):

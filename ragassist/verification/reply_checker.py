@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..index.embed import set_offline
 from .span_reader import MODEL_INPUTS, base_model_path, check_weights
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,6 @@ class ReplyChecker:
     """Loads the fine-tuned checker once; `logits` scores replies in batches."""
 
     def __init__(self, weights: Path = SHIPPED, model: Any = None, tokenizer: Any = None) -> None:
-        from ..index.embed import set_offline
-
         set_offline()
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging

@@ -125,13 +125,15 @@ def span_score(reading: Reading, answer: str) -> float:
     HaluEval-QA a right answer is a span the reader rates well, an invented one is not."""
     needle = " ".join(answer.split()).rstrip(".").lower()
     best = None
+    lowered: dict[int, str] = {}  # each passage lower-cased once, however many windows it has
     for w in reading.windows if needle else ():
-        at = w.text.lower().find(needle)
+        text = lowered.setdefault(w.passage, w.text.lower())
+        at = text.find(needle)
         while at >= 0:
             score = w.score_of(at, at + len(needle))
             if score is not None and (best is None or score > best):
                 best = score
-            at = w.text.lower().find(needle, at + 1)
+            at = text.find(needle, at + 1)
     if best is None:
         return SCORE_FLOOR
     return max(SCORE_FLOOR, min(-SCORE_FLOOR, best - reading.span_score))
