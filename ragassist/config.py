@@ -154,6 +154,9 @@ class VerifyConfig:
     reply_checker: bool = (
         True  # profile dialogue: a MiniLM cross-encoder trained here reads the reply
     )
+    summary_checker: bool = (
+        True  # profile summarization: a MiniLM cross-encoder trained here reads the summary
+    )
 
     def __post_init__(self) -> None:
         check_choice("verify.policy", self.policy, VerifyPolicy)

@@ -153,12 +153,14 @@ def fitted_key(
     profile: str, models: Mapping[str, Any], config: VerifyConfig, judge: bool
 ) -> tuple[str, bool]:
     """Which fit a verifier uses, as (profile, judge) for model_for: the profile's answer-judge
-    fit when that judge is on; else its fit with a small trained model (span reader, reply
-    checker) when that model is on and the claim judge is not (asked for, the judge's own fit is
-    used); else the profile's own, with the judge or not."""
+    fit when that judge is on; else its fit with a small trained model (span reader; reply
+    checker for dialogue, summary checker for summarization) when that model is on and the
+    claim judge is not (asked for, the judge's own fit is used); else the profile's own, with
+    the judge or not."""
     if config.answer_judge and f"{profile}+answer-judge" in models:
         return f"{profile}+answer-judge", False
-    for suffix, on in (("reader", config.span_reader), ("checker", config.reply_checker)):
+    checker = config.summary_checker if profile == "summarization" else config.reply_checker
+    for suffix, on in (("reader", config.span_reader), ("checker", checker)):
         if on and not judge and f"{profile}+{suffix}" in models:
             return f"{profile}+{suffix}", False
     return profile, judge

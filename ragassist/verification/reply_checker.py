@@ -40,13 +40,15 @@ def context_of(knowledge: str, history: str) -> str:
     return f"{knowledge.strip()} | {history.strip()[-HISTORY_CHARS:]}"
 
 
-def encode(tokenizer: Any, contexts: Sequence[str], replies: Sequence[str]) -> Any:
-    """One padded batch; the context is cut, never the reply."""
+def encode(
+    tokenizer: Any, contexts: Sequence[str], replies: Sequence[str], max_tokens: int = MAX_TOKENS
+) -> Any:
+    """One padded batch; the context is cut first, the reply only when it alone is too long."""
     return tokenizer(
         list(contexts),
         list(replies),
-        truncation="only_first",
-        max_length=MAX_TOKENS,
+        truncation="longest_first",
+        max_length=max_tokens,
         padding=True,
         return_tensors="pt",
     )
@@ -64,40 +66,59 @@ def build_examples(rows: Sequence[dict[str, str]], seed: int) -> list[ReplyExamp
     return [out[i] for i in np.random.default_rng(seed).permutation(len(out))]
 
 
-def encode_batch(tokenizer: Any, batch: Sequence[ReplyExample]) -> dict[str, Any]:
+def encode_batch(
+    tokenizer: Any, batch: Sequence[ReplyExample], max_tokens: int = MAX_TOKENS
+) -> dict[str, Any]:
     """Token ids and labels (1: right) of one training batch (span_training.train's encode)."""
     import torch
 
-    enc = encode(tokenizer, [e.context for e in batch], [e.reply for e in batch])
+    enc = encode(tokenizer, [e.context for e in batch], [e.reply for e in batch], max_tokens)
     inputs = {k: enc[k] for k in MODEL_INPUTS if k in enc}
     inputs["labels"] = torch.tensor([int(e.right) for e in batch])
     return inputs
 
 
-class ReplyChecker:
-    """Loads the fine-tuned checker once; `logits` scores replies in batches."""
+class PairChecker:
+    """A fine-tuned cross-encoder of (context, text), loaded once; `logits` scores in batches.
+    The reply checker and the summary checker are two of them."""
 
-    def __init__(self, weights: Path = SHIPPED, model: Any = None, tokenizer: Any = None) -> None:
+    def __init__(
+        self,
+        weights: Path,
+        name: str,
+        command: str,
+        max_tokens: int,
+        model: Any = None,
+        tokenizer: Any = None,
+    ) -> None:
         set_offline()
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
+        self.max_tokens = max_tokens
         self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(str(base_model_path()))
         if model is None:
-            check_weights(weights, TRAIN_COMMAND, "reply checker")
-            log.info("loading the reply checker from %s", weights)
+            check_weights(weights, command, name)
+            log.info("loading the %s from %s", name, weights)
             model = AutoModelForSequenceClassification.from_pretrained(str(weights))
         self.model = model.float().eval()
 
-    def logits(self, contexts: Sequence[str], replies: Sequence[str]) -> list[float]:
-        """log-odds that each reply is right, given its context (context_of)."""
+    def logits(self, contexts: Sequence[str], texts: Sequence[str]) -> list[float]:
+        """log-odds that each text is right, given its context."""
         import torch
 
-        enc = encode(self.tokenizer, contexts, replies)
+        enc = encode(self.tokenizer, contexts, texts, self.max_tokens)
         with torch.inference_mode():
             out = self.model(**{k: v for k, v in enc.items() if k in MODEL_INPUTS}).logits
         return (out[:, 1] - out[:, 0]).tolist()
+
+
+class ReplyChecker(PairChecker):
+    """The dialogue reply checker: knowledge and the dialogue's end (context_of), and a reply."""
+
+    def __init__(self, weights: Path = SHIPPED, model: Any = None, tokenizer: Any = None) -> None:
+        super().__init__(weights, "reply checker", TRAIN_COMMAND, MAX_TOKENS, model, tokenizer)
 
     def signals(self, knowledge: str, history: str, reply: str) -> dict[str, float]:
         """The fusion's signal for one reply."""

@@ -1,4 +1,5 @@
-"""The small models trained here that check a whole answer: the span reader and the reply checker.
+"""The small models trained here that check a whole answer: the span reader, the reply checker
+and the summary checker.
 
 Each loads on first use, once per verifier, and is asked only when the fit in use reads its
 signals. One that is turned off, missing or damaged leaves the verifier working without it (the
@@ -22,6 +23,9 @@ from .reply_checker import TRAIN_COMMAND as REPLY_CHECKER_COMMAND
 from .span_reader import READER_SIGNALS, Reading, SpanReader, check_weights, reader_signals
 from .span_reader import SHIPPED as SPAN_READER_WEIGHTS
 from .span_reader import TRAIN_COMMAND as SPAN_READER_COMMAND
+from .summary_checker import SHIPPED as SUMMARY_CHECKER_WEIGHTS
+from .summary_checker import SUMMARY_SIGNALS, SummaryChecker
+from .summary_checker import TRAIN_COMMAND as SUMMARY_CHECKER_COMMAND
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,7 +41,7 @@ def _load(model: Callable[[], T], name: str) -> T | None:
 
 
 class SmallModels:
-    """The span reader and the reply checker of one verifier, and the last reading."""
+    """The span reader and the two checkers of one verifier, and the last reading."""
 
     def __init__(self, config: VerifyConfig) -> None:
         self.config = config
@@ -52,6 +56,11 @@ class SmallModels:
     def reply_checker(self) -> ReplyChecker | None:
         """The dialogue reply checker shipped in the package, or None when off or unloadable."""
         return _load(ReplyChecker, "reply checker") if self.config.reply_checker else None
+
+    @functools.cached_property
+    def summary_checker(self) -> SummaryChecker | None:
+        """The summary checker shipped in the package, or None when off or unloadable."""
+        return _load(SummaryChecker, "summary checker") if self.config.summary_checker else None
 
     def reading(self, question: str, hits: Sequence[Hit]) -> Reading | None:
         """The span reader's best span for the question (one read per question and passages:
@@ -69,15 +78,19 @@ class SmallModels:
         self, features: Sequence[str], claims: Sequence[Claim], hits: Sequence[Hit], question: str
     ) -> dict[str, float]:
         """Their signals on the whole answer, for the ones the fit's `features` weigh."""
-        if not (claims and hits and question.strip()):
+        if not (claims and hits):
             return {}
         answer = " ".join(c.text for c in claims)
+        knowledge = "\n".join(h.chunk.text for h in hits)
         out: dict[str, float] = {}
+        if any(f in features for f in SUMMARY_SIGNALS) and self.summary_checker is not None:
+            out |= self.summary_checker.signals(knowledge, answer)
+        if not question.strip():  # the reader and the reply checker read a question or a turn
+            return out
         if any(f in features for f in READER_SIGNALS):
             reading = self.reading(question, hits)
             out |= reader_signals(reading, answer) if reading else {}
         if any(f in features for f in REPLY_SIGNALS) and self.reply_checker is not None:
-            knowledge = "\n".join(h.chunk.text for h in hits)
             out |= self.reply_checker.signals(knowledge, question, answer)
         return out
 
@@ -93,6 +106,9 @@ def trained_models() -> list[ModelInfo]:
         ("reply-checker", REPLY_CHECKER_WEIGHTS, REPLY_CHECKER_COMMAND,
          "all-MiniLM-L6-v2 fine-tuned here to tell a dialogue reply the knowledge holds from "
          "an invented one (verify --profile dialogue)"),
+        ("summary-checker", SUMMARY_CHECKER_WEIGHTS, SUMMARY_CHECKER_COMMAND,
+         "all-MiniLM-L6-v2 fine-tuned here to tell a summary its document holds from an "
+         "invented one (verify --profile summarization)"),
     ):  # fmt: skip
         try:
             check_weights(folder, command, name)

@@ -46,7 +46,8 @@ def _shorten(sentence: str) -> str | None:
     return head.rstrip(".") + "." if len(head.split()) >= 5 and head != sentence else None
 
 
-def _change_number(sentence: str, rng: random.Random) -> str | None:
+def change_number(sentence: str, rng: random.Random) -> str | None:
+    """One of the sentence's numbers changed a little (None without a number)."""
     nums = _NUM.findall(sentence)
     if not nums:
         return None
@@ -59,7 +60,8 @@ def _change_number(sentence: str, rng: random.Random) -> str | None:
     return sentence.replace(old, new, 1)
 
 
-def _swap_name(sentence: str, others: Sequence[str], rng: random.Random) -> str | None:
+def swap_name(sentence: str, others: Sequence[str], rng: random.Random) -> str | None:
+    """One capitalised name of the sentence replaced by one of `others` it does not hold."""
     names = [m.group(1) for m in _NAME.finditer(sentence) if m.start() > 0]
     pool = [n for n in others if n.lower() not in sentence.lower()]
     if not names or not pool:
@@ -67,7 +69,8 @@ def _swap_name(sentence: str, others: Sequence[str], rng: random.Random) -> str 
     return sentence.replace(rng.choice(names), rng.choice(pool).title(), 1)
 
 
-def _flip_negation(sentence: str) -> str | None:
+def flip_negation(sentence: str) -> str | None:
+    """'is' -> 'is not' or back, on the first auxiliary verb (None without one)."""
     if _NOT.search(sentence):
         return _NOT.sub(r"\1", sentence, count=1)
     if _AUX.search(sentence):
@@ -92,9 +95,9 @@ def make_pairs(passages: Sequence[str], seed: int = 0) -> list[SyntheticPair]:
         else:
             out.append(SyntheticPair(passage, s, 1, "copy"))
         edits = {
-            "number": _change_number(s, rng),
-            "name": _swap_name(s, rng.sample(all_names, min(20, len(all_names))), rng),
-            "negation": _flip_negation(s),
+            "number": change_number(s, rng),
+            "name": swap_name(s, rng.sample(all_names, min(20, len(all_names))), rng),
+            "negation": flip_negation(s),
         }
         other = sentences[(i + 1 + rng.randrange(len(passages) - 1)) % len(passages)]
         edits["unrelated"] = rng.choice(other) if other else None

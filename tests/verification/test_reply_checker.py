@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from ragassist.errors import ModelMissingError
-from ragassist.verification import reply_checker, span_reader, span_training
+from ragassist.verification import reply_checker
 
 ROWS = [
     {
@@ -47,31 +47,8 @@ def test_context_keeps_the_end_of_a_long_dialogue() -> None:
     assert len(context) < len("Some knowledge. | ") + reply_checker.HISTORY_CHARS + 1
 
 
-def _trained(seed: int) -> dict[str, object]:
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    base = str(span_reader.base_model_path())
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    torch.manual_seed(seed)
-    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=2)
-    examples = reply_checker.build_examples(ROWS, seed)
-    losses = span_training.train(
-        model, tokenizer, examples, seed, epochs=1.0, batch_size=2,
-        encode=reply_checker.encode_batch,
-    )  # fmt: skip
-    assert len(losses) == 3 and all(loss > 0 for loss in losses)
-    return {k: v.clone() for k, v in model.state_dict().items()}
-
-
-def test_training_is_reproducible_from_a_seed() -> None:
-    import torch
-
-    torch.set_num_threads(1)  # one order of floating-point sums
-    first, second = _trained(5), _trained(5)
-    assert all(torch.equal(first[k], second[k]) for k in first)  # type: ignore[call-overload]
-    other = _trained(6)
-    assert not torch.equal(first["classifier.weight"], other["classifier.weight"])  # type: ignore[call-overload]
+def test_training_is_reproducible_from_a_seed(reproducible_training) -> None:
+    reproducible_training(reply_checker, ROWS)
 
 
 def test_missing_weights_name_the_command_that_trains_them(tmp_path: Path) -> None:
@@ -101,10 +78,11 @@ def test_ragassist_models_lists_the_small_models_and_their_retrain_commands() ->
     from ragassist.verification.small_models import trained_models
 
     rows = {r.name: r for r in trained_models()}
-    assert set(rows) == {"span-reader", "reply-checker"}
+    assert set(rows) == {"span-reader", "reply-checker", "summary-checker"}
     for name, script in (
         ("span-reader", "train_span_reader.py"),
         ("reply-checker", "train_reply_checker.py"),
+        ("summary-checker", "train_summary_checker.py"),
     ):
         assert rows[name].role == "checker" and rows[name].installed, name
         assert rows[name].size > 10_000_000 and script in rows[name].package
