@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -25,15 +27,26 @@ from ragassist.verification import reply_checker, span_reader  # noqa: E402
 TRAIN_ROWS = (2000, 7500)
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def checker_arguments(doc: str) -> argparse.ArgumentParser:
+    """The options both checkers' training scripts take."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--epochs", type=float, default=1.0)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=3e-5)
     ap.add_argument("--threads", type=int, default=2)
-    args = ap.parse_args()
+    return ap
+
+
+def train_checker(
+    args: argparse.Namespace,
+    build: Callable[[], list[Any]],
+    encode: Callable[..., dict[str, Any]],
+    about: dict[str, Any],
+) -> None:
+    """all-MiniLM-L6-v2 with a fresh two-way head, trained under the seed on `build()`'s
+    examples and saved with the command and settings (train_span_reader.train_and_save)."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -42,13 +55,20 @@ def main() -> None:
     base = str(span_reader.base_model_path())
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=2)
+    examples = build()
+    about = {**about, "examples": len(examples)}
+    train_and_save(args, model, tokenizer, examples, about, encode=encode)
+
+
+def main() -> None:
+    args = checker_arguments(__doc__ or "").parse_args()
     rows = halueval.load_rows("dialogue")[slice(*TRAIN_ROWS)]
-    examples = reply_checker.build_examples(rows, args.seed)
-    about = {
-        "rows": f"HaluEval dialogue {TRAIN_ROWS[0]}-{TRAIN_ROWS[1] - 1}",
-        "examples": len(examples),
-    }
-    train_and_save(args, model, tokenizer, examples, about, encode=reply_checker.encode_batch)
+    train_checker(
+        args,
+        lambda: reply_checker.build_examples(rows, args.seed),
+        reply_checker.encode_batch,
+        {"rows": f"HaluEval dialogue {TRAIN_ROWS[0]}-{TRAIN_ROWS[1] - 1}"},
+    )
 
 
 if __name__ == "__main__":

@@ -14,49 +14,37 @@ edits nor HaluEval; docs/results.md).
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from train_span_reader import train_and_save  # noqa: E402
+from train_reply_checker import checker_arguments, train_checker  # noqa: E402
 
 from ragassist.evaluation import halueval  # noqa: E402
-from ragassist.verification import span_reader, summary_checker  # noqa: E402
+from ragassist.verification import summary_checker  # noqa: E402
 
 TRAIN_ROWS = (1000, 5000)
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--epochs", type=float, default=1.0)
-    ap.add_argument("--batch", type=int, default=16)
-    ap.add_argument("--lr", type=float, default=3e-5)
-    ap.add_argument("--threads", type=int, default=2)
+    ap = checker_arguments(__doc__ or "")
     ap.add_argument("--rows", type=int, nargs=2, default=list(TRAIN_ROWS))
     ap.add_argument("--edits", action="store_true", help="add edited right summaries")
     args = ap.parse_args()
-    import torch
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
-    torch.set_num_threads(args.threads)
-    torch.manual_seed(args.seed)
-    base = str(span_reader.base_model_path())
-    tokenizer = AutoTokenizer.from_pretrained(base)
-    model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=2)
     rows = halueval.load_rows("summarization")[slice(*args.rows)]
-    examples = summary_checker.build_examples(rows, args.seed, args.edits)
     about = {
         "rows": f"HaluEval summarization {args.rows[0]}-{args.rows[1] - 1}",
         **({"edits": True} if args.edits else {}),
-        "examples": len(examples),
         "max_tokens": summary_checker.MAX_TOKENS,
     }
-    train_and_save(args, model, tokenizer, examples, about, encode=summary_checker.encode_batch)
+    train_checker(
+        args,
+        lambda: summary_checker.build_examples(rows, args.seed, args.edits),
+        summary_checker.encode_batch,
+        about,
+    )
 
 
 if __name__ == "__main__":
