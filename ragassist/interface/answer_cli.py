@@ -9,15 +9,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
 from ..config import Config
 from ..errors import InputError
 from . import remote
 from .show import answer_dict, answer_from_dict, print_citations, print_verdicts
-
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+from .terminal import err, out
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -8,14 +8,10 @@ import logging
 import sys
 from collections.abc import Callable
 
-from rich.console import Console
-
 from ..config import Config
 from ..errors import RagassistError
 from .ray_options import add_ray_options, ray_address
-
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+from .terminal import err, out
 
 # Subsystems that add their own subcommands: module path -> attribute `register(subparsers)`.
 PLUGINS = [

@@ -15,12 +15,10 @@ import threading
 import time
 from typing import Any
 
-from rich.console import Console
-
 from ..config import Config
 from ..errors import InputError
+from .terminal import err
 
-err = Console(stderr=True, highlight=False)
 log = logging.getLogger(__name__)
 
 KEY_ENV = "RAGASSIST_API_KEY"

@@ -243,3 +243,26 @@ def test_a_file_of_punctuation_only_is_indexed_and_searchable(tmp_path: Path) ->
     (tmp_path / "docs" / ":.txt").write_text(":")
     a = Assistant(Config(index_dir=tmp_path / "idx"), embedder=HashEmbedder(64))
     assert len(a.index([tmp_path / "docs"]).added) == 1 and a.search(":")
+
+
+def test_cli_errors_reach_a_pipe_on_one_line(tmp_path: Path) -> None:
+    # CI run of stop 28: rich wrapped an error at 80 columns when stderr was a pipe, so a long
+    # index path split "is empty" across two lines and a script matching it failed
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "ragassist.toml").write_text('[embed]\nmodel = "hash-64"\n')
+    empty = tmp_path / ("a-long-folder-name-" * 4) / "idx"
+    empty.mkdir(parents=True)
+    root = Path(__file__).resolve().parents[2]
+    args = ["search", "otters", "--index", str(empty), "--config", str(tmp_path / "ragassist.toml")]
+    result = subprocess.run(
+        [sys.executable, "-m", "ragassist.interface.cli", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(root), "COLUMNS": "40"},
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert result.stderr.count("\n") == 1 and "is empty" in result.stderr, result.stderr
