@@ -255,11 +255,13 @@ def test_ask_prints_the_answer_that_replaced_the_streamed_draft(
     printed as the answer and the draft is shown as set aside."""
     import argparse
 
+    from rich.console import Console
+
     from ragassist.interface import answer_cli
 
     _with_judge(tiny, holds=3.0, holds_below=0.0)
     monkeypatch.setattr("ragassist.assistant.Assistant", lambda config: tiny)
-    monkeypatch.setattr(answer_cli, "out", answer_cli.Console(width=200, highlight=False))
+    monkeypatch.setattr(answer_cli, "out", Console(width=200, highlight=False))
     args = argparse.Namespace(
         question="When was the Eiffel Tower completed in Paris?",
         config=None,
