@@ -1,6 +1,6 @@
 """Fit the answer-judge fusion (`answers+answer-judge`) on training answers; evaluate it held out.
 
-    python scripts/fit_answer_judge.py --train RUN... --train-judge JSONL
+    python scripts/fit_answer_judge.py --train RUN... --train-judge JSONL...
         [--heldout RUN --heldout-judge JSONL --heldout-labels JSONL] [--report DIR] [--write]
 
 RUNs are `ragassist eval` output folders over HaluEval-QA (training questions from
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from fit_answer_verifier import (
     flag_rates,
     hand_labels,
     load_answers,
+    read_by_hand,
     save_fit,
 )
 
@@ -98,12 +100,17 @@ LIKELIHOOD_CANDIDATES: dict[str, tuple[str, ...]] = {
 }
 
 
-def with_judge(run: Path, cache: Path) -> list[dict[str, Any]]:
+def judged_rows(cache: Path | Sequence[Path]) -> list[dict[str, Any]]:
+    """The rows of one or several scripts/judge_answers.py files."""
+    paths = [cache] if isinstance(cache, Path) else list(cache)
+    return [json.loads(x) for p in paths for x in p.read_text(encoding="utf-8").splitlines()]
+
+
+def with_judge(run: Path, cache: Path | Sequence[Path]) -> list[dict[str, Any]]:
     """A run's answered rows that the judge has seen, each claim carrying the judge's signals
     and the span reader's (fit_answer_reader.add_reader)."""
     judged = {}
-    for line in cache.read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
+    for r in judged_rows(cache):
         if Path(r["run"]).resolve() == run.resolve():
             judged[r["id"]] = r
     answers = model_for("answers", False)
@@ -127,12 +134,11 @@ def _reader() -> SpanReader:
     return SpanReader()
 
 
-def declined_rows(run: Path, cache: Path) -> list[dict[str, Any]]:
+def declined_rows(run: Path, cache: Path | Sequence[Path]) -> list[dict[str, Any]]:
     """The judge's rows for the questions the generator declined in a run (judge_answers --declined)."""
     rows = {json.loads(x)["id"]: json.loads(x) for x in (run / "results.jsonl").open()}
     out = []
-    for line in cache.read_text(encoding="utf-8").splitlines():
-        j = json.loads(line)
+    for j in judged_rows(cache):
         if j.get("declined") and Path(j["run"]).resolve() == run.resolve():
             out.append({"row": rows[j["id"]], "judge": j})
     return out
@@ -286,7 +292,12 @@ def figures(answers: list[dict[str, Any]], model: Any) -> dict[str, Any]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--train", type=Path, nargs="+", required=True)
-    ap.add_argument("--train-judge", type=Path, required=True)
+    ap.add_argument("--train-judge", type=Path, nargs="+", required=True)
+    ap.add_argument(
+        "--train-labels",
+        type=Path,
+        help="a folder of hand labels for the training runs (RUN_NAME.jsonl; e.g. eval/labels)",
+    )
     ap.add_argument("--heldout", type=Path)
     ap.add_argument("--heldout-judge", type=Path)
     ap.add_argument("--heldout-labels", type=Path, help="hand-checked labels of --heldout")
@@ -299,6 +310,8 @@ def main() -> None:
     args = ap.parse_args()
 
     train = [a for run in args.train for a in with_judge(run, args.train_judge)]
+    if args.train_labels:
+        train = read_by_hand(args.train, args.train_labels, train)
     candidates = dict(CANDIDATES)
     if all(f"judge_{k}" in c for a in train for c in a["claims"] for k in LIKELIHOOD):
         candidates |= LIKELIHOOD_CANDIDATES

@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -251,6 +252,26 @@ def save_fit(
         (folder / "report.json").write_text(json.dumps(report, indent=1) + "\n")
     if write:
         save_models({**load_models(FUSION_PATH), key: model}, FUSION_PATH)
+
+
+def read_by_hand(
+    runs: Sequence[Path], folder: Path, answers: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Training answers with the labels of the ones read by hand: folder/<run name>.jsonl lists
+    ({"id", "right", "note"}) the answers of a run whose containment label was in doubt; the
+    others keep their containment label. Answers carry their run in a["judge"]["run"]."""
+    labels: dict[tuple[str, str], int] = {}
+    for run in runs:
+        path = folder / f"{run.name}.jsonl"
+        if path.exists():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                item = json.loads(line)
+                labels[(str(run.resolve()), item["id"])] = int(item["right"])
+    out = []
+    for a in answers:
+        key = (str(Path(a["judge"]["run"]).resolve()), a["row"]["id"])
+        out.append({**a, "right": labels.get(key, a["right"])})
+    return out
 
 
 def hand_labels(path: Path, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
