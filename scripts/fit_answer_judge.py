@@ -1,6 +1,6 @@
 """Fit the answer-judge fusion (`answers+answer-judge`) on training answers; evaluate it held out.
 
-    python scripts/fit_answer_judge.py --train RUN... --train-judge JSONL...
+    python scripts/fit_answer_judge.py --train RUN... --train-judge JSONL... [--train-labels DIR]
         [--heldout RUN --heldout-judge JSONL --heldout-labels JSONL] [--report DIR] [--write]
 
 RUNs are `ragassist eval` output folders over HaluEval-QA (training questions from
@@ -9,7 +9,8 @@ scripts/judge_answers.py's output for them. Each answer's features: the `answers
 log-odds, the judge's yes/no log-odds and the agreement of its own short answer with the
 assistant's. The feature set is chosen by 5-fold cross-validation on --train only; the flag
 threshold flags 10% of the right training answers, and 'supported' starts where 10% of the wrong
-training answers are. Seconds to run (the judging is done beforehand).
+training answers are. --train-labels: hand labels for training answers whose containment label
+was in doubt (fit_answer_verifier.read_by_hand). Seconds to run (the judging is done beforehand).
 """
 
 from __future__ import annotations

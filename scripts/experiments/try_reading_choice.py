@@ -1,7 +1,7 @@
 """Which answer to show, the generator's draft or the answer judge's reading: rules replayed on
 training answers (the keep / replace / decline rule of verification/reading.py and variants).
 
-    python scripts/experiments/try_reading_choice.py [--heldout RUN --heldout-fast RUN]
+    python scripts/experiments/try_reading_choice.py [--heldout RUN --heldout-judge JSONL]
 
 Training rows: eval/fit answers-train and unanswerable-train with judge-train-v4 (their stored
 judge signals; the span reader reads each row's passages again). Every rule keeps the shipped
