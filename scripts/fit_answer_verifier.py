@@ -254,19 +254,24 @@ def save_fit(
         save_models({**load_models(FUSION_PATH), key: model}, FUSION_PATH)
 
 
+def read_labels(path: Path) -> dict[str, int]:
+    """answer id -> 1 (right) or 0, from a JSONL of hand-checked labels ({"id", "right", "note"})."""
+    rows = (json.loads(line) for line in path.read_text(encoding="utf-8").splitlines())
+    return {item["id"]: int(item["right"]) for item in rows}
+
+
 def read_by_hand(
     runs: Sequence[Path], folder: Path, answers: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Training answers with the labels of the ones read by hand: folder/<run name>.jsonl lists
     ({"id", "right", "note"}) the answers of a run whose containment label was in doubt; the
     others keep their containment label. Answers carry their run in a["judge"]["run"]."""
-    labels: dict[tuple[str, str], int] = {}
-    for run in runs:
-        path = folder / f"{run.name}.jsonl"
-        if path.exists():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                item = json.loads(line)
-                labels[(str(run.resolve()), item["id"])] = int(item["right"])
+    labels = {
+        (str(run.resolve()), answer_id): right
+        for run in runs
+        if (folder / f"{run.name}.jsonl").exists()
+        for answer_id, right in read_labels(folder / f"{run.name}.jsonl").items()
+    }
     out = []
     for a in answers:
         key = (str(Path(a["judge"]["run"]).resolve()), a["row"]["id"])
@@ -276,10 +281,7 @@ def read_by_hand(
 
 def hand_labels(path: Path, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The answers relabelled from a JSONL of hand-checked labels ({"id", "right", "note"})."""
-    labels = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        item = json.loads(line)
-        labels[item["id"]] = int(item["right"])
+    labels = read_labels(path)
     missing = [a["row"]["id"] for a in answers if a["row"]["id"] not in labels]
     if missing:
         raise SystemExit(f"{path} has no label for {len(missing)} answers, e.g. {missing[:3]}")

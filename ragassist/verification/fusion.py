@@ -159,8 +159,8 @@ def fitted_key(
     the judge or not."""
     if config.answer_judge and f"{profile}+answer-judge" in models:
         return f"{profile}+answer-judge", False
-    checker = config.summary_checker if profile == "summarization" else config.reply_checker
-    for suffix, on in (("reader", config.span_reader), ("checker", checker)):
+    checker = {"dialogue": config.reply_checker, "summarization": config.summary_checker}
+    for suffix, on in (("reader", config.span_reader), ("checker", checker.get(profile, False))):
         if on and not judge and f"{profile}+{suffix}" in models:
             return f"{profile}+{suffix}", False
     return profile, judge
