@@ -148,13 +148,23 @@ class AnswerJudge:
             value = float(torch.logsumexp(logp[yes], 0) - torch.logsumexp(logp[no], 0))
         return value if math.isfinite(value) else 0.0
 
+    def _prefix(self, question: str, evidence: str) -> tuple[str, str]:
+        """The shared prompt head (instructions, evidence, question) and the chat frame's tail."""
+        head, tail = chat_frame(self.loop.tokenizer, SYSTEM)
+        return f"{head}Passage:\n{evidence.strip()}\n\nQuestion: {question.strip()}\n\n", tail
+
+    def check(self, question: str, answer: str, evidence: str) -> float:
+        """The yes log-odds of "does this answer correctly answer the question?" alone; after a
+        judge() of the same question and evidence only the answer's tokens are evaluated."""
+        prefix, tail = self._prefix(question, evidence)
+        return self._yes_logit(prefix + ASK_CHECK.format(answer=answer.strip()[:600]) + tail)
+
     def judge(self, question: str, answer: str, evidence: str) -> AnswerJudgement:
         """The three questions about one answer; the shared prefix is evaluated once."""
         start = time.perf_counter()
-        head, tail = chat_frame(self.loop.tokenizer, SYSTEM)
-        prefix = f"{head}Passage:\n{evidence.strip()}\n\nQuestion: {question.strip()}\n\n"
+        prefix, tail = self._prefix(question, evidence)
         holds_logit = self._yes_logit(prefix + ASK_HOLDS + tail)
-        yes_logit = self._yes_logit(prefix + ASK_CHECK.format(answer=answer.strip()[:600]) + tail)
+        yes_logit = self.check(question, answer, evidence)
         own_answer = self.loop.complete(prefix + ASK_ANSWER + tail).strip().split("\n")[0]
         return AnswerJudgement(
             yes_logit=yes_logit,

@@ -104,6 +104,10 @@ def test_tiny_judge_gives_finite_signals() -> None:
     # the kept prefix changes nothing
     assert again.yes_logit == pytest.approx(j.yes_logit, abs=1e-5)
     assert again.holds_logit == pytest.approx(j.holds_logit, abs=1e-5)
+    # check() asks the yes/no question alone, as judge() does for its answer
+    q, ev = "When was the Eiffel Tower completed?", "It was completed in 1889."
+    assert judge.check(q, "In 1889.", ev) == pytest.approx(j.yes_logit, abs=1e-5)
+    assert judge.check(q, "In 1925.", ev) != pytest.approx(j.yes_logit, abs=1e-5)
 
 
 def test_the_registry_pins_the_judge_and_names_the_missing_part(monkeypatch) -> None:
