@@ -233,13 +233,9 @@ class Assistant:
         judge_name = f"the answer judge ({cfg.answer_judge_model})"
         if judgement is not None:
             result.models["answer judge"] = cfg.answer_judge_model
-            result.judge = judgement.signals() | {
-                "own_answer": judgement.own_answer,
-                "span": judgement.span,
-            }
+            result.judge = judgement.signals() | {"own_answer": judgement.own_answer}
         if declined:
             decision = decide(judgement, None, verifier.holds_below, judge_name)
-            decision = verifier.prefer_span(decision, judgement, result.question, judge_name)
             if decision.action == "replace":
                 return show_reading(result, decision, verifier, hits)
             reason = "; ".join(
@@ -261,7 +257,6 @@ class Assistant:
             return
         result.text, result.reason = judged.text, reason
         decision = decide(judgement, worst_label(judged.verdicts), verifier.holds_below, judge_name)
-        decision = verifier.prefer_span(decision, judgement, result.question, judge_name)
         if decision.action == "decline":
             result.draft, result.draft_support = result.text, result.support
             self._abstain(result, decision.reason, None)

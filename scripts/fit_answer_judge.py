@@ -1,7 +1,6 @@
 """Fit the answer-judge fusion (`answers+answer-judge`) on training answers; evaluate it held out.
 
     python scripts/fit_answer_judge.py --train RUN... --train-judge JSONL... [--train-labels DIR]
-        [--train-candidates JSONL...]
         [--heldout RUN --heldout-judge JSONL --heldout-labels JSONL] [--report DIR] [--write]
 
 RUNs are `ragassist eval` output folders over HaluEval-QA (training questions from
@@ -37,9 +36,9 @@ from fit_answer_verifier import (
 )
 
 from ragassist.evaluation import halueval, metrics
-from ragassist.verification.answer_judge import AnswerJudgement, answer_tokens
+from ragassist.verification.answer_judge import answer_tokens
 from ragassist.verification.fusion import model_for
-from ragassist.verification.reading import AGREE_BELOW, ReadingDecision, prefer_span
+from ragassist.verification.reading import AGREE_BELOW
 from ragassist.verification.span_reader import SpanReader
 
 KEY = "answers+answer-judge"
@@ -152,31 +151,6 @@ def holds_score(a: dict[str, Any], weight: float) -> float:
     return a["judge"].get("holds_logit", 0.0) + weight * a["reading"].margin
 
 
-def shown_reading(a: dict[str, Any]) -> str:
-    """The judge's reading, or the span reader's span where the judge's stored checks of both
-    (scripts/experiments/check_candidates.py, a["checks"]) rate the span higher, as
-    reading.prefer_span decides in the assistant."""
-    j, c = a["judge"], a.get("checks")
-    if not c:
-        return str(j["own_answer"])
-    yes = {j["own_answer"]: c["reading_yes"], c["span"]: c["span_yes"]}
-    judged = AnswerJudgement(0.0, 0.0, j["own_answer"], 0.0, "", 0.0, span=c["span"])
-    decision = ReadingDecision("replace", "", j["own_answer"])
-    return prefer_span(decision, judged, lambda text: yes.get(text) or 0.0).text
-
-
-def with_checks(rows: list[dict[str, Any]], paths: Sequence[Path]) -> list[dict[str, Any]]:
-    """Rows with the judge's stored checks of their reading and span attached, where there are."""
-    checks = {}
-    for r in (json.loads(x) for p in paths for x in p.read_text(encoding="utf-8").splitlines()):
-        checks[(str(Path(r["run"]).resolve()), r["id"])] = r
-    out = []
-    for a in rows:
-        c = checks.get((str(Path(a["judge"]["run"]).resolve()), a["row"]["id"]))
-        out.append({**a, "checks": c} if c else a)
-    return out
-
-
 def reading_rule(
     answered: list[dict[str, Any]],
     declined: list[dict[str, Any]],
@@ -197,9 +171,9 @@ def reading_rule(
         elif has_reading and (
             s is None or (s < model.meta["supported_above"] and j["agreement"] < AGREE_BELOW)
         ):
-            text = shown_reading(a)
-            replaced_right.append(bool(gold) and metrics.gold_contained(text, gold))
-            shown.append((row, text))
+            right = bool(gold) and metrics.gold_contained(j["own_answer"], gold)
+            replaced_right.append(right)
+            shown.append((row, j["own_answer"]))
         else:
             shown.append((row, row["answer"]))
     answerable = [(r, t) for r, t in shown if r["answerable"]]
@@ -325,14 +299,6 @@ def main() -> None:
         type=Path,
         help="a folder of hand labels for the training runs (RUN_NAME.jsonl; e.g. eval/labels)",
     )
-    ap.add_argument(
-        "--train-candidates",
-        type=Path,
-        nargs="+",
-        help="the judge's checks of each training reading and span "
-        "(scripts/experiments/check_candidates.py): the shown-reading rule then prefers the span "
-        "where the judge does, as the assistant does",
-    )
     ap.add_argument("--heldout", type=Path)
     ap.add_argument("--heldout-judge", type=Path)
     ap.add_argument("--heldout-labels", type=Path, help="hand-checked labels of --heldout")
@@ -354,9 +320,6 @@ def main() -> None:
     y = np.array([a["right"] for a in train])
     declined = [d for run in args.train for d in declined_rows(run, args.train_judge)]
     declined = add_reader(declined, _reader())
-    if args.train_candidates:
-        train = with_checks(train, args.train_candidates)
-        declined = with_checks(declined, args.train_candidates)
     rule = fit_rule(train, declined, model)
     model = replace(model, meta={**model.meta, **rule})
     report: dict[str, Any] = {

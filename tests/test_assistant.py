@@ -185,11 +185,8 @@ def test_an_answer_of_a_bare_citation_abstains(tiny: Assistant) -> None:
     assert "had no text" in answer.reason
 
 
-def _with_judge(
-    tiny: Assistant, holds: float, holds_below: float, own: str = "In 1889", span: str = ""
-) -> None:
-    """A fake answer judge that reads the passages as `own` and disagrees with every answer;
-    `span` stands for the span reader's answer, which its check rates above everything else."""
+def _with_judge(tiny: Assistant, holds: float, holds_below: float, own: str = "In 1889") -> None:
+    """A fake answer judge that reads the passages as `own` and disagrees with every answer."""
     from ragassist.verification.answer_judge import AnswerJudgement
     from ragassist.verification.fusion import FusionModel
     from ragassist.verification.verifier import Verifier
@@ -199,10 +196,7 @@ def _with_judge(
             pass
 
         def judge(self, question: str, answer: str, evidence: str) -> AnswerJudgement:
-            return AnswerJudgement(-4.0, holds, own, 0.0, evidence, 0.01, span=span)
-
-        def check(self, question: str, answer: str, evidence: str) -> float:
-            return 2.0 if answer == span else -1.0
+            return AnswerJudgement(-4.0, holds, own, 0.0, evidence, 0.01)
 
     meta = {"holds_below": holds_below, "reading_right": 0.6, "supported_above": 0.7}
     fusion = FusionModel(
@@ -227,13 +221,6 @@ def test_a_likely_wrong_answer_is_replaced_by_the_judges_reading(tiny: Assistant
     assert answer.verdicts[0].label == "not sure" and answer.support == 0.6
     assert answer.judge["judge_yes_logit"] == -4.0 and answer.judge["own_answer"] == "In 1889"
     assert "reading" in answer.reason and answer.citations
-
-
-def test_the_span_is_shown_where_the_judge_rates_it_above_its_reading(tiny: Assistant) -> None:
-    _with_judge(tiny, holds=3.0, holds_below=0.0, span="completed in 1889")
-    answer = tiny.answer("When was the Eiffel Tower completed in Paris?")
-    assert answer.text == "completed in 1889" and "span reader" in answer.reason
-    assert answer.judge["own_answer"] == "In 1889" and answer.judge["span"] == "completed in 1889"
 
 
 def test_the_judge_declines_when_the_passages_hold_no_answer(tiny: Assistant) -> None:

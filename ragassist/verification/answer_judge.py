@@ -67,7 +67,6 @@ class AnswerJudgement:
     # the span reader's margin over "no answer", and its weight beside holds_logit (0: not used)
     reader_margin: float = 0.0
     reader_weight: float = 0.0
-    span: str = ""  # the span reader's answer from the passages ("" when it was not asked)
 
     @property
     def holds_score(self) -> float:

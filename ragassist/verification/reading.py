@@ -9,15 +9,11 @@ After the answer judge has read the question and the evidence:
   it (on training answers this beat replacing only 'likely wrong' drafts: gold contained 0.566
   against 0.537 of 175 questions);
 - keep: the draft and its verdict stand.
-Before a reading is shown, the span reader's span (its answer in the passages' own words) takes
-its place when the judge's yes/no check rates the span higher (prefer_span): on 846 training and
-held-out questions the shown answer then held the gold answer 18 times where it had not ("Essex
-County" for "Essex", "Robert Pastorelli" for a wrong name) and lost it 8 times.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
@@ -68,27 +64,6 @@ def decide(
         why = f"the generator's answer was {draft_label}; this is {judge_name}'s reading"
         return ReadingDecision("replace", why, judgement.own_answer)
     return ReadingDecision("keep")
-
-
-def prefer_span(
-    decision: ReadingDecision,
-    judgement: AnswerJudgement,
-    check: Callable[[str], float],
-    judge_name: str = "the answer judge",
-) -> ReadingDecision:
-    """A reading about to be shown gives way to the span reader's span when the judge's yes/no
-    check (`check`, text -> log-odds) rates the span higher; a span with the reading's own words
-    is not checked."""
-    span = judgement.span.strip()
-    if decision.action != "replace" or not answer_tokens(span):
-        return decision
-    if set(answer_tokens(span)) == set(answer_tokens(decision.text)):
-        return decision
-    if check(span) <= check(decision.text):
-        return decision
-    why = f"the span reader's answer from the passages, which {judge_name} rated above its own"
-    reason = decision.reason.rsplit("; ", 1)[0] + "; " + why
-    return ReadingDecision("replace", reason, span)
 
 
 def show_reading(

@@ -28,7 +28,6 @@ from .claims import split_claims
 from .evidence import context_hits
 from .fusion import FusionModel, fitted_key, load_models, model_for, stack_base_logits
 from .policy import AnswerVerdict, apply_policy
-from .reading import ReadingDecision, prefer_span
 from .signals import content_words, invented_share, is_invented
 from .small_models import SmallModels
 
@@ -224,9 +223,7 @@ class Verifier:
         weight = float(self.fusion.meta.get("holds_reader_weight", 0.0))
         reading = self.small.reading(question, hits) if weight else None
         if reading is not None:
-            judgement = replace(
-                judgement, reader_margin=reading.margin, reader_weight=weight, span=reading.answer
-            )
+            judgement = replace(judgement, reader_margin=reading.margin, reader_weight=weight)
         log.info(
             "answer judge: yes-logit %.2f, its answer %r (agreement %.2f), %.1f s",
             judgement.yes_logit,
@@ -235,24 +232,6 @@ class Verifier:
             judgement.seconds,
         )
         return judgement
-
-    def prefer_span(
-        self,
-        decision: ReadingDecision,
-        judgement: AnswerJudgement | None,
-        question: str,
-        judge_name: str,
-    ) -> ReadingDecision:
-        """The judge's reading, or the span reader's span where the judge's check rates it higher
-        (reading.prefer_span); unchanged without a judge."""
-        judge = self.answer_judge
-        if judgement is None or judge is None:
-            return decision
-
-        def check(text: str) -> float:
-            return judge.check(question, text, judgement.evidence)
-
-        return prefer_span(decision, judgement, check, judge_name)
 
     def answer_signals(
         self, claims: Sequence[Claim], hits: Sequence[Hit], question: str

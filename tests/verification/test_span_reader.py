@@ -180,29 +180,3 @@ def test_the_decline_rule_adds_the_readers_margin_to_the_judges() -> None:
     assert doubted.holds_score == pytest.approx(1.4)
     decision = decide(doubted, "supported", holds_below=2.0)
     assert decision.action == "decline" and "span reader" in decision.reason
-
-
-def test_a_reading_gives_way_to_a_span_the_judge_rates_higher() -> None:
-    from ragassist.verification.answer_judge import AnswerJudgement
-    from ragassist.verification.reading import ReadingDecision, prefer_span
-
-    asked: list[str] = []
-
-    def check(text: str) -> float:
-        asked.append(text)
-        return {"Essex County": 1.5, "Essex": 0.5}.get(text, -2.0)
-
-    shown = ReadingDecision("replace", "the generator's answer was not sure; this is its reading",
-                            "Essex")  # fmt: skip
-    judged = AnswerJudgement(0.0, 3.0, "Essex", 0.0, "", 0.0, span="Essex County")
-    chosen = prefer_span(shown, judged, check)
-    assert chosen.text == "Essex County" and "span reader" in chosen.reason
-    assert chosen.reason.startswith("the generator's answer was not sure; ")
-    # a span rated lower, one with the reading's own words, and other actions keep the decision
-    worse = dataclasses.replace(judged, span="Kent")
-    assert prefer_span(shown, worse, check) == shown
-    asked.clear()
-    assert prefer_span(shown, dataclasses.replace(judged, span="essex."), check) == shown
-    for kept in (ReadingDecision("keep"), ReadingDecision("decline", "no answer")):
-        assert prefer_span(kept, judged, check) == kept
-    assert asked == []  # none of those needed the judge
