@@ -7,7 +7,7 @@ For the first N rows of eval/fit/answer-judge/judge-train-v5.jsonl (answers-trai
 questions, each with the evidence the judge read and its reading), the 1.5B reads the same
 evidence again after four short worked examples written for this (a bridge question, a
 comparison, a yes/no question, a number), given as earlier chat turns so that a warm model keeps
-them evaluated. --report pairs both readings against the gold answers (session 12's 159:
+them evaluated. --report pairs both readings against the gold answers (session 12's 160:
 eval/fit/answer-judge/readings-fewshot-train.jsonl).
 """
 
@@ -15,17 +15,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from answer_table import print_table, won_lost  # noqa: E402
 from fit_answer_reader import gold_of  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from ragassist.evaluation.metrics import gold_contained, token_f1  # noqa: E402
 from ragassist.verification import answer_judge as aj  # noqa: E402
 
 EXAMPLES = (
@@ -90,23 +89,9 @@ def run(n: int, out: Path) -> None:
 
 def report(path: Path) -> None:
     rows = [json.loads(x) for x in path.open()]
-    print(
-        f"{len(rows)} questions\n| reading | gold contained | token-F1 | median words |\n|---|---|---|---|"
-    )
-    for key in ("before", "fewshot"):
-        c = statistics.mean(gold_contained(r[key], r["gold"]) for r in rows)
-        f1 = statistics.mean(token_f1(r[key], r["gold"]) for r in rows)
-        print(
-            f"| {key} | {c:.3f} | {f1:.3f} | {statistics.median(len(r[key].split()) for r in rows):g} |"
-        )
-    won = sum(
-        gold_contained(r["fewshot"], r["gold"]) > gold_contained(r["before"], r["gold"])
-        for r in rows
-    )
-    lost = sum(
-        gold_contained(r["fewshot"], r["gold"]) < gold_contained(r["before"], r["gold"])
-        for r in rows
-    )
+    print(f"{len(rows)} questions")
+    print_table(rows, ("before", "fewshot"), gold="gold")
+    won, lost = won_lost(rows, "fewshot", "before", gold="gold")
     print(f"few-shot right only: {won}; before right only: {lost}")
 
 

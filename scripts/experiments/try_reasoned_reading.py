@@ -26,10 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from answer_table import print_table, won_lost  # noqa: E402
 from fit_answer_reader import gold_of  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
-from ragassist.evaluation.metrics import gold_contained, token_f1  # noqa: E402
 from ragassist.verification import answer_judge as aj  # noqa: E402
 
 ASK_REASON = (
@@ -86,23 +86,11 @@ def run(out: Path, limit: int) -> None:
 
 def report(path: Path) -> None:
     rows = [json.loads(x) for x in path.open()]
-    print(f"{len(rows)} questions\n| reading | gold contained | token-F1 | median words |")
-    print("|---|---|---|---|")
-    for key in ("before", "reasoned"):
-        c = statistics.mean(gold_contained(r[key], r["gold"]) for r in rows)
-        f1 = statistics.mean(token_f1(r[key], r["gold"]) for r in rows)
-        words = statistics.median(len(r[key].split()) for r in rows)
-        print(f"| {key} | {c:.3f} | {f1:.3f} | {words:g} |")
+    print(f"{len(rows)} questions")
+    print_table(rows, ("before", "reasoned"), gold="gold")
     for kind in ("choice", "yes/no"):
         part = [r for r in rows if question_kind(r["question"]) == kind]
-        won = sum(
-            gold_contained(r["reasoned"], r["gold"]) > gold_contained(r["before"], r["gold"])
-            for r in part
-        )
-        lost = sum(
-            gold_contained(r["reasoned"], r["gold"]) < gold_contained(r["before"], r["gold"])
-            for r in part
-        )
+        won, lost = won_lost(part, "reasoned", "before", gold="gold")
         print(f"{kind}: {len(part)} questions, reasoned right only {won}, before right only {lost}")
     print(f"seconds a reading, median {statistics.median(r['seconds'] for r in rows):.2f}")
 

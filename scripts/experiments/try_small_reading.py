@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from answer_table import print_table  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from ragassist.config import GenerateConfig  # noqa: E402
-from ragassist.evaluation.metrics import gold_contained, token_f1  # noqa: E402
 from ragassist.verification import answer_judge as aj  # noqa: E402
 
 JUDGE_ROWS = ROOT / "eval/fit/answer-judge/judge-train-v5.jsonl"
@@ -56,12 +56,7 @@ def run(out: Path, model: str, limit: int) -> None:
 def report(path: Path) -> None:
     rows = [r for r in map(json.loads, path.open()) if r["answerable"]]
     print(f"{len(rows)} answerable questions ({rows[0]['model']} reading)")
-    print("| answer | gold contained | token-F1 | median words |\n|---|---|---|---|")
-    for key in ("draft", "judge", "reading"):
-        c = statistics.mean(gold_contained(r[key], r["golds"]) for r in rows)
-        f1 = statistics.mean(token_f1(r[key], r["golds"][0]) for r in rows)
-        words = statistics.median(len(r[key].split()) for r in rows)
-        print(f"| {key} | {c:.3f} | {f1:.3f} | {words:g} |")
+    print_table(rows, ("draft", "judge", "reading"))
     print(f"seconds a reading, median {statistics.median(r['seconds'] for r in rows):.2f}")
 
 
