@@ -8,7 +8,8 @@ sharing one evaluated prefix (instructions, evidence, question):
   questions apart (AUROC 0.985 on 49 training answers; asking it to answer "not in the passage"
   instead declined 32% of answerable questions);
 - "Does the proposed answer correctly answer the question?": the log-odds of Yes over No;
-- "Answer in a few words": its own answer, and how much of it the proposed answer contains.
+- "Answer in a few words": its own answer, and how much of it the proposed answer contains; for
+  a two-option comparison, the option that one fact per option picks (comparison.py) instead.
 The judge reads only the evidence windows closest to the question, not every passage: chosen by
 the question alone (not by the draft), its own answer contained the gold answer more often on 110
 training questions (0.645 against 0.600: 5 questions won, none lost).
@@ -29,6 +30,7 @@ from ..generation.backends import make_generator
 from ..generation.decoding import DecodingLoop
 from ..index.embed import Embedder
 from ..types import Hit
+from . import comparison
 from .evidence import question_windows
 from .judge import chat_frame, yes_no_ids
 from .signals import normalize
@@ -67,6 +69,7 @@ class AnswerJudgement:
     # the span reader's margin over "no answer", and its weight beside holds_logit (0: not used)
     reader_margin: float = 0.0
     reader_weight: float = 0.0
+    compared: bool = False  # own_answer is a comparison decided by one fact per option
 
     @property
     def holds_score(self) -> float:
@@ -116,9 +119,13 @@ class AnswerJudge:
     """
 
     def __init__(
-        self, config: GenerateConfig | None = None, loop: DecodingLoop | None = None
+        self,
+        config: GenerateConfig | None = None,
+        loop: DecodingLoop | None = None,
+        compare_facts: bool = True,
     ) -> None:
         self.config = config or GenerateConfig(model="qwen2.5-1.5b", max_new_tokens=READING_TOKENS)
+        self.compare_facts = compare_facts
         if loop is not None:  # an already loaded model (tests pass a tiny one)
             self.__dict__["loop"] = loop
 
@@ -165,12 +172,33 @@ class AnswerJudge:
         prefix, tail = self._prefix(question, evidence)
         holds_logit = self._yes_logit(prefix + ASK_HOLDS + tail)
         yes_logit = self.check(question, answer, evidence)
-        own_answer = self.loop.complete(prefix + ASK_ANSWER + tail).strip().split("\n")[0]
+        decided = self.compare(question, evidence) if self.compare_facts else None
+        if decided is not None:
+            own_answer, agrees = decided.text, decided.agreement(answer)
+        else:
+            own_answer = self.loop.complete(prefix + ASK_ANSWER + tail).strip().split("\n")[0]
+            agrees = agreement(own_answer, answer)
         return AnswerJudgement(
             yes_logit=yes_logit,
             holds_logit=holds_logit,
             own_answer=own_answer,
-            agreement=agreement(own_answer, answer),
+            agreement=agrees,
             evidence=evidence,
             seconds=time.perf_counter() - start,
+            compared=decided is not None,
         )
+
+    def compare(self, question: str, evidence: str) -> comparison.Decided | None:
+        """A two-option comparison decided by one fact per option, each asked of the passage
+        alone (None when the question is not one, or a fact is not in the passage)."""
+        parsed = comparison.parse(question)
+        if parsed is None:
+            return None
+
+        def ask(fact_question: str, instruction: str) -> str:
+            prefix, tail = self._prefix(fact_question, evidence)
+            return self.loop.complete(prefix + instruction + tail).strip().split("\n")[0]
+
+        decided = comparison.decide(parsed, evidence, ask)
+        log.debug("comparison %r decided as %r", question, decided)
+        return decided

@@ -4,8 +4,9 @@ After the answer judge has read the question and the evidence:
 - decline: it says the passages do not contain the answer (its "holds" log-odds, plus the span
   reader's margin over "no answer" weighed as fitted, is below `holds_below`, chosen on training
   answers so that few answerable questions are declined);
-- replace: the draft is not 'supported', or the generator declined, and the judge's own short
-  answer is not in it: the reading is shown instead, labelled as such, and the draft kept beside
+- replace: the draft is not 'supported', or the generator declined, or the facts of a comparison
+  pick the other option (on 25 training comparisons, 19 decided by the facts, all right), and the
+  judge's own short answer is not in it: the reading is shown instead, labelled as such, and the draft kept beside
   it (on training answers this beat replacing only 'likely wrong' drafts: gold contained 0.566
   against 0.537 of 175 questions);
 - keep: the draft and its verdict stand.
@@ -60,6 +61,9 @@ def decide(
             why = f"the generator declined; {judge_name} read the passages as answering it"
             return ReadingDecision("replace", why, judgement.own_answer)
         return ReadingDecision("decline")
+    if judgement.compared and judgement.agreement < AGREE_BELOW:
+        why = f"the facts {judge_name} read in the passages pick the other option"
+        return ReadingDecision("replace", why, judgement.own_answer)
     if draft_label != "supported" and judgement.agreement < AGREE_BELOW and has_reading:
         why = f"the generator's answer was {draft_label}; this is {judge_name}'s reading"
         return ReadingDecision("replace", why, judgement.own_answer)

@@ -111,7 +111,8 @@ class Verifier:
                 model=cfg.answer_judge_model,
                 backend=cfg.answer_judge_backend,
                 max_new_tokens=READING_TOKENS,
-            )
+            ),
+            compare_facts=cfg.compare_facts,
         )
 
     @property

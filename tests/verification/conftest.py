@@ -1,4 +1,4 @@
-"""Fixtures of the verification tests: a few seeded training steps of a checker."""
+"""Fixtures of the verification tests: a few seeded training steps of a checker, the real judge."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ from typing import Any
 import pytest
 
 from ragassist.verification import span_reader, span_training
+from ragassist.verification.answer_judge import AnswerJudge
+
+
+@pytest.fixture(scope="session")
+def real_judge() -> AnswerJudge:
+    """The packaged 1.5B answer judge, loaded once (slow tests only)."""
+    return AnswerJudge()
 
 
 def _trained(seed: int, checker: ModuleType, rows: list[dict[str, str]]) -> dict[str, Any]:

@@ -139,11 +139,6 @@ def test_the_generator_never_judges_its_own_answers(tmp_path: Path, hash_embedde
     assert Assistant(other, embedder=hash_embedder).verifier.config.answer_judge
 
 
-@pytest.fixture(scope="session")
-def real_judge() -> AnswerJudge:
-    return AnswerJudge()
-
-
 @pytest.mark.slow
 def test_the_real_judge_orders_right_above_wrong_answers(real_judge: AnswerJudge) -> None:
     """A right answer beats the wrong entity of the same passage, a true but irrelevant sentence
