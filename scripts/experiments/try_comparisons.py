@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -104,6 +105,24 @@ def decided(row: dict, guard: bool) -> str | None:
     return parsed.options[win]  # type: ignore[union-attr]
 
 
+def picks_gold(answer: str, row: dict) -> bool | None:
+    """Whether the option an answer names first is the gold's option (None: the gold names
+    neither more than the other). Containment misses full names ("Béla Viktor János Bartók")
+    and credits answers naming both options."""
+    a, b = comparison.parse(row["question"]).options  # type: ignore[union-attr]
+    gold = set(re.findall(r"\w{3,}", row["gold"].lower()))
+    overlap = [len(gold & set(re.findall(r"\w{3,}", o.lower()))) for o in (a, b)]
+    if overlap[0] == overlap[1]:
+        return None
+    where = [
+        comparison._first_mention(comparison._own_words(x, y), answer) for x, y in ((a, b), (b, a))
+    ]
+    if max(where) < 0:
+        return False
+    first = 0 if where[1] < 0 or (where[0] >= 0 and where[0] < where[1]) else 1
+    return first == (0 if overlap[0] > overlap[1] else 1)
+
+
 def report(path: Path) -> None:
     rows = [json.loads(x) for x in path.open()]
     for r in rows:
@@ -119,6 +138,11 @@ def report(path: Path) -> None:
         n = sum(bool(r[f"decided_{key}"]) for r in rows)
         print(f"fact checked in the {key} evidence: decided {n}, right only then {won}, "
               f"the reading right only {lost}")  # fmt: skip
+    clear = [r for r in rows if picks_gold(r["before"], r) is not None]
+    picked = {
+        k: sum(bool(picks_gold(r[k], r)) for r in clear) for k in ("before", "whole", "sentences")
+    }
+    print(f"the gold's option named first, of {len(clear)} with a clear gold option: {picked}")
     print(f"seconds a question, median {statistics.median(r['seconds'] for r in rows):.2f}")
 
 
