@@ -160,6 +160,11 @@ class AnswerJudge:
         head, tail = chat_frame(self.loop.tokenizer, SYSTEM)
         return f"{head}Passage:\n{evidence.strip()}\n\nQuestion: {question.strip()}\n\n", tail
 
+    def _reply(self, question: str, evidence: str, instruction: str) -> str:
+        """The first line of the judge's greedy reply to a question about the evidence."""
+        prefix, tail = self._prefix(question, evidence)
+        return self.loop.complete(prefix + instruction + tail).strip().split("\n")[0]
+
     def check(self, question: str, answer: str, evidence: str) -> float:
         """The yes log-odds of "does this answer correctly answer the question?" alone; after a
         judge() of the same question and evidence only the answer's tokens are evaluated."""
@@ -176,7 +181,7 @@ class AnswerJudge:
         if decided is not None:
             own_answer, agrees = decided.text, decided.agreement(answer)
         else:
-            own_answer = self.loop.complete(prefix + ASK_ANSWER + tail).strip().split("\n")[0]
+            own_answer = self._reply(question, evidence, ASK_ANSWER)
             agrees = agreement(own_answer, answer)
         return AnswerJudgement(
             yes_logit=yes_logit,
@@ -196,8 +201,7 @@ class AnswerJudge:
             return None
 
         def ask(fact_question: str, instruction: str) -> str:
-            prefix, tail = self._prefix(fact_question, evidence)
-            return self.loop.complete(prefix + instruction + tail).strip().split("\n")[0]
+            return self._reply(fact_question, evidence, instruction)
 
         decided = comparison.decide(parsed, evidence, ask)
         log.debug("comparison %r decided as %r", question, decided)

@@ -3,8 +3,8 @@
 A small model states the facts of a comparison right and then often draws the wrong conclusion
 (session 13: "Chris Barfoot: 7 September 1966 / Géza von Cziffra: 19 December 1900 / Answer:
 Chris Barfoot is older."). So the model is asked only for the deciding number or year of each
-option, each checked against the sentences about that option, and the comparison is done here. Questions this cannot parse, or facts it cannot
-find in the passage, fall back to the model's own reading.
+option, each checked against the sentences about that option, and the comparison is done here.
+Questions this cannot parse, or facts it cannot find there, fall back to the model's own reading.
 """
 
 from __future__ import annotations
@@ -44,8 +44,8 @@ _CUES: tuple[tuple[str, str, int], ...] = (
 # "more often", "more famous": no number decides these
 _NOT_COUNTED = frozenset("often famous popular successful known widely likely than".split())
 _EVENT = re.compile(
-    r"\b(?:was|were|is|are)\s+(?:\w+\s+)?(born|built|made|written|begun|sold|held|shot|won|run|drawn|"
-    r"taken|given|set|\w+ed)\b",
+    r"\b(?:was|were|is|are)\s+(?:\w+\s+)?"
+    r"(born|built|made|written|begun|sold|held|shot|won|run|drawn|taken|given|set|\w+ed)\b",
     re.I,
 )
 _MAX_FRAME_WORDS = 10
@@ -221,13 +221,12 @@ class Decided:
 
 def decide(comparison: Comparison, evidence: str, ask: Callable[[str, str], str]) -> Decided | None:
     """The option the facts pick ("Aretha Franklin (1942, against 1972)"), or None when a fact is
-    not in the sentences about its option or the two are equal. ask(question, instruction) returns the model's reply about the same passage."""
+    not in the sentences about its option or the two are equal. ask(question, instruction)
+    returns the model's reply about the same passage."""
     values, shown = [], []
-    for option, (question, instruction) in zip(
-        comparison.options, questions(comparison), strict=True
-    ):
+    for i, (question, instruction) in enumerate(questions(comparison)):
         reply = ask(question, instruction)
-        other = comparison.options[1 - comparison.options.index(option)]
+        option, other = comparison.options[i], comparison.options[1 - i]
         value = number_in(reply, about(option, other, evidence), comparison.what)
         if value is None:
             return None
