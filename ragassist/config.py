@@ -148,7 +148,9 @@ class VerifyConfig:
     answer_judge_model: str = "qwen2.5-1.5b"  # never the generator's own model (skipped then)
     answer_judge_backend: GenerateBackend = "onnxruntime"  # int8: ~4x PyTorch bf16 here
     answer_judge_chars: int = 900  # evidence it reads: the windows closest to the question
-    compare_facts: bool = True  # "X or Y?" comparisons: the judge reads one fact per option
+    # "X or Y?" comparisons and yes/no questions about two things: the judge reads one fact or
+    # asks one question per thing, and the answer is put together in code
+    compare_facts: bool = True
     span_reader: bool = (
         True  # a small extractive reader (MiniLM, trained here) checks the answer: ~0.1 s
     )

@@ -9,7 +9,9 @@ sharing one evaluated prefix (instructions, evidence, question):
   instead declined 32% of answerable questions);
 - "Does the proposed answer correctly answer the question?": the log-odds of Yes over No;
 - "Answer in a few words": its own answer, and how much of it the proposed answer contains; for
-  a two-option comparison, the option that one fact per option picks (comparison.py) instead.
+  a two-option comparison, the option that one fact per option picks (comparison.py) instead,
+  and for a yes/no question about two things, the yes or no of one question per thing
+  (yes_no.py: 51 of 60 fresh training questions right against 34 for the few-word reading).
 The judge reads only the evidence windows closest to the question, not every passage: chosen by
 the question alone (not by the draft), its own answer contained the gold answer more often on 110
 training questions (0.645 against 0.600: 5 questions won, none lost).
@@ -30,7 +32,7 @@ from ..generation.backends import make_generator
 from ..generation.decoding import DecodingLoop
 from ..index.embed import Embedder
 from ..types import Hit
-from . import comparison
+from . import comparison, yes_no
 from .evidence import question_windows
 from .judge import chat_frame, yes_no_ids
 from .signals import normalize
@@ -44,6 +46,7 @@ ASK_CHECK = (
 )
 ASK_HOLDS = "Does the passage contain the answer to the question? Reply with Yes or No."
 ASK_ANSWER = "Answer the question in a few words, using only the passage."
+ASK_YES_NO = "Reply with Yes or No."
 # its own answer: a few words as a rule (median 2 on training), but a cut-off sentence ("... the
 # variational autoencoder in") must not be shown; 16 tokens cut 8 of 290 training readings
 READING_TOKENS = 32
@@ -69,7 +72,7 @@ class AnswerJudgement:
     # the span reader's margin over "no answer", and its weight beside holds_logit (0: not used)
     reader_margin: float = 0.0
     reader_weight: float = 0.0
-    compared: bool = False  # own_answer is a comparison decided by one fact per option
+    compared: bool = False  # own_answer was decided one thing at a time (comparison, yes/no)
 
     @property
     def holds_score(self) -> float:
@@ -193,16 +196,23 @@ class AnswerJudge:
             compared=decided is not None,
         )
 
-    def compare(self, question: str, evidence: str) -> comparison.Decided | None:
-        """A two-option comparison decided by one fact per option, each asked of the passage
-        alone (None when the question is not one, or a fact is not in the passage)."""
-        parsed = comparison.parse(question)
-        if parsed is None:
-            return None
+    def _yes(self, question: str, evidence: str) -> float:
+        """The yes log-odds of a yes/no question about the evidence."""
+        prefix, tail = self._prefix(question, evidence)
+        return self._yes_logit(prefix + ASK_YES_NO + tail)
 
-        def ask(fact_question: str, instruction: str) -> str:
-            return self._reply(fact_question, evidence, instruction)
+    def compare(self, question: str, evidence: str) -> comparison.Decided | yes_no.Decided | None:
+        """A question about two things decided one thing at a time: a two-option comparison by
+        one fact per option, a yes/no question by one question per thing (None when the question
+        is neither, or a fact is not in the passage)."""
+        decided: comparison.Decided | yes_no.Decided | None = None
+        if (parsed := comparison.parse(question)) is not None:
 
-        decided = comparison.decide(parsed, evidence, ask)
-        log.debug("comparison %r decided as %r", question, decided)
+            def ask(fact_question: str, instruction: str) -> str:
+                return self._reply(fact_question, evidence, instruction)
+
+            decided = comparison.decide(parsed, evidence, ask)
+        elif (pair := yes_no.parse(question)) is not None:
+            decided = yes_no.decide(pair, evidence, self._reply, self._yes)
+        log.debug("%r decided one thing at a time as %r", question, decided)
         return decided

@@ -49,7 +49,7 @@ _EVENT = re.compile(
     re.I,
 )
 _MAX_FRAME_WORDS = 10
-_WH = re.compile(r"^\s*(which|who|what)\b", re.I)
+WH = re.compile(r"^\s*(which|who|what)\b", re.I)
 _JOINER = frozenset("of the and de da von van der del la le v. v & 's".split())
 # sentence ends, also where passages were joined without a space ("...1989).Pablo Neruda")
 # but not after an initial ("J. Richard", "[O.S. 17 December]")
@@ -76,7 +76,7 @@ class Comparison:
     what: str  # "year" or "number"
 
 
-def _options(question: str) -> tuple[str, str] | None:
+def options(question: str) -> tuple[str, str] | None:
     """The two options of "..., X or Y?" (X: after the last comma, or the capitalised words just
     before "or", or as many words as Y has)."""
     q = question.strip().rstrip("?").strip()
@@ -110,16 +110,16 @@ def _options(question: str) -> tuple[str, str] | None:
 def parse(question: str) -> Comparison | None:
     """The comparison a question asks for, or None when it is not a "which/who ..., X or Y?"
     question with a cue this module can decide by a number or a year."""
-    if not _WH.match(question):
+    if not WH.match(question):
         return None
-    options = _options(question)
-    if options is None:
+    pair = options(question)
+    if pair is None:
         return None
     # the question without its options: short in a comparison ("Which director was born first"),
     # long in a described thing that merely names two candidates ("What was founded in 1939 and
     # first published ..., X or Y?")
     lowered = question.lower()
-    for option in options:
+    for option in pair:
         lowered = lowered.replace(option.lower(), " ")
     if len(lowered.split()) > _MAX_FRAME_WORDS:
         return None
@@ -139,7 +139,7 @@ def parse(question: str) -> Comparison | None:
                 return None
             ask = ask.replace("{event}", event.group(1).lower())
         what = "year" if "year" in ask else "number"
-        return Comparison(options, ask.replace("{noun}", noun or ""), wins, what)
+        return Comparison(pair, ask.replace("{noun}", noun or ""), wins, what)
     return None
 
 

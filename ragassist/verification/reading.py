@@ -6,7 +6,7 @@ After the answer judge has read the question and the evidence:
   answers so that few answerable questions are declined);
 - replace: the draft is not 'supported', or the generator declined, or the facts of a comparison
   pick the other option (all 30 that the facts decided of 60 fresh training comparisons were
-  right), and the judge's own short answer is not in it: the reading is shown instead, labelled
+  right) or the other yes/no, and the judge's own short answer is not in it: the reading is shown instead, labelled
   as such, and the draft kept beside it (on training answers this beat replacing only 'likely
   wrong' drafts: gold contained 0.566 against 0.537 of 175 questions);
 - keep: the draft and its verdict stand.
@@ -62,7 +62,7 @@ def decide(
             return ReadingDecision("replace", why, judgement.own_answer)
         return ReadingDecision("decline")
     if judgement.compared and judgement.agreement < AGREE_BELOW:
-        why = f"the facts {judge_name} read in the passages pick the other option"
+        why = f"the facts {judge_name} read in the passages give another answer"
         return ReadingDecision("replace", why, judgement.own_answer)
     if draft_label != "supported" and judgement.agreement < AGREE_BELOW and has_reading:
         why = f"the generator's answer was {draft_label}; this is {judge_name}'s reading"

@@ -22,7 +22,7 @@ import re
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,8 +38,8 @@ from ragassist.verification import comparison  # noqa: E402
 JUDGED = ("judge-train-v5.jsonl", "judge-train-e450.jsonl")
 
 
-def judged_rows() -> list[dict]:
-    """Judged training rows with their question, of a question the module parses."""
+def judged_rows(parse: Callable[[str], object] = comparison.parse) -> list[dict]:
+    """Judged training rows with their question, of a question parse() takes."""
     out = []
     for name in JUDGED:
         rows = [json.loads(x) for x in (ROOT / "eval/fit/answer-judge" / name).open()]
@@ -50,20 +50,20 @@ def judged_rows() -> list[dict]:
             }
             for r in (r for r in rows if r["run"] == run):
                 q = asked[r["id"]]
-                if comparison.parse(q) and gold_of(q):
+                if parse(q) and gold_of(q):
                     out.append({"id": r["id"], "question": q, "evidence": r["evidence"],
                                 "before": r["own_answer"]})  # fmt: skip
     return out
 
 
-def fresh_rows(limit: int) -> Iterator[dict]:
+def fresh_rows(limit: int, parse: Callable[[str], object] = comparison.parse) -> Iterator[dict]:
     """HaluEval-QA training rows (0-7999) that parse and were not among the judged ones."""
-    seen = {r["question"].strip() for r in judged_rows()}
+    seen = {r["question"].strip() for r in judged_rows(parse)}
     rows = halueval.load_rows("qa")
     taken = 0
     for i in halueval.rows_of("train"):
         q = rows[i]["question"]
-        if taken < limit and comparison.parse(q) and q.strip() not in seen:
+        if taken < limit and parse(q) and q.strip() not in seen:
             taken += 1
             yield {"id": f"qa-{i}", "question": q, "evidence": rows[i]["knowledge"], "before": None}
 
@@ -109,7 +109,7 @@ def picks_gold(answer: str, row: dict) -> bool | None:
     """Whether the option an answer names first is the gold's option (None: the gold names
     neither more than the other). Containment misses full names ("Béla Viktor János Bartók")
     and credits answers naming both options."""
-    a, b = comparison.parse(row["question"]).options  # type: ignore[union-attr]
+    a, b = comparison.options(row["question"])  # type: ignore[misc]
     gold = set(re.findall(r"\w{3,}", row["gold"].lower()))
     overlap = [len(gold & set(re.findall(r"\w{3,}", o.lower()))) for o in (a, b)]
     if overlap[0] == overlap[1]:
