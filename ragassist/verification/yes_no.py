@@ -21,6 +21,8 @@ from .comparison import about
 
 _AUX = r"(?:are|were|is|was|do|does|did|have|has|had)"
 _START = re.compile(rf"^\s*{_AUX}\b", re.I)
+# "X and Y, are located in which city?" asks for a thing, not a yes or no
+_WH_WORD = re.compile(r"\b(?:which|what|who|whom|whose|where|when|how|why)\b", re.I)
 # words that may sit inside a name: "Welcome to Durham, USA", "Never a Dull Moment"
 _JOINER = frozenset(
     "of the and de des du da di von van der del la le el y to a an on in for & 's".split()
@@ -143,7 +145,7 @@ def parse(question: str) -> YesNo | None:
     this module can split (no two names joined by "and", an "or", or no "both"/"same" cue)."""
     q = " ".join(question.strip().split())
     implied = re.match(r"^(.+?\band\b.+?),\s*(?:are|were|is|was)\b", q, re.I)  # "X and Y, are ..."
-    if not (_START.match(q) or implied) or " or " in q.lower():
+    if not (_START.match(q) or implied) or " or " in q.lower() or _WH_WORD.search(q):
         return None
     m = re.search(r"\s+and\s+", q)
     if m is None:

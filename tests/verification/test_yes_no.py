@@ -53,6 +53,8 @@ def test_two_things_and_what_to_ask_of_each(question, things, kind, first_ask) -
         "Do we know for a fact that Alfred L. Werker directed more films than Jon Jost?",
         "Is Ada Lovelace a mathematician?",  # one thing
         "What do Ada Lovelace and Grace Hopper have in common?",  # not yes/no
+        "Ada Lovelace and Grace Hopper, are of which nationality?",
+        "Are Ada Lovelace and Grace Hopper, both mathematicians, buried in which city?",
     ],
 )
 def test_other_questions_are_left_to_the_reading(question: str) -> None:
