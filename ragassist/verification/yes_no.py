@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 from .comparison import about
 
@@ -89,7 +90,7 @@ class YesNo:
     "same" asks for one attribute of each (negated: "differing genuses")."""
 
     things: tuple[str, str]
-    kind: str  # "both" or "same"
+    kind: Literal["both", "same"]
     asks: tuple[str, str]  # the question about each thing alone
     negated: bool = False
 
