@@ -8,7 +8,9 @@ shown training readings that were right), so it is always "not sure". Training r
 1.5B's readings of judge-train-v5.jsonl (answers-train2's answerable questions), each scored on
 the evidence the judge read by the span reader (its span score of the reading) and, with
 --small, by the 0.5B generator asked the judge's yes/no check of it (the 0.5B never wrote it).
---report gives each signal's AUROC against gold containment.
+--report gives each signal's AUROC against gold containment. --heldout RUN replays the span
+score on the readings a held-out run showed (its evidence rebuilt from the run's own index, as the
+judge chose it), for reporting only, against the hand labels where read.
 """
 
 from __future__ import annotations
@@ -60,11 +62,42 @@ def run(out: Path, small: bool) -> None:
             f.flush()
 
 
+def heldout(run: Path, out: Path) -> None:
+    import dataclasses
+
+    from ragassist import Assistant, Config
+    from ragassist.verification.answer_judge import judge_evidence
+
+    config = Config.load()
+    assistant = Assistant(dataclasses.replace(config, index_dir=run / "index"))
+    labels = {
+        ((x := json.loads(line))["id"], x["answer"]): x["right"]
+        for line in (ROOT / "eval/labels/rag-halueval-judge.jsonl").open()
+    }
+    reader = SpanReader()
+    with out.open("w", encoding="utf-8") as f:
+        for line in (run / "results.jsonl").open():
+            r = json.loads(line)
+            if r["abstained"] or not r.get("draft"):  # only the readings shown instead
+                continue
+            hits = assistant.search(r["question"])
+            evidence = judge_evidence(
+                r["question"], hits, assistant.embedder, config.verify.answer_judge_chars
+            )
+            row = {
+                "id": r["id"],
+                "right": labels.get((r["id"], r["answer"]), int(r["gold_contained"])),
+                "span": span_score(reader.read(r["question"], [evidence]), r["answer"]),
+                "holds": r["judge"]["judge_holds_logit"],
+            }
+            f.write(json.dumps(row) + "\n")
+
+
 def report(path: Path) -> None:
     from sklearn.metrics import roc_auc_score
 
     rows = [json.loads(x) for x in path.open()]
-    print(f"{len(rows)} readings, {np.mean([r['right'] for r in rows]):.3f} right (containment)")
+    print(f"{len(rows)} readings, {np.mean([r['right'] for r in rows]):.3f} right (the rows' labels)")
     print("| signal | AUROC |\n|---|---|")
     for key in SIGNALS:
         kept = [r for r in rows if r.get(key) is not None]
@@ -78,8 +111,14 @@ def main() -> None:
     ap.add_argument("out", type=Path)
     ap.add_argument("--small", action="store_true", help="also the 0.5B's yes/no check")
     ap.add_argument("--report", action="store_true")
+    ap.add_argument("--heldout", type=Path, help="a held-out run folder: replay its readings")
     args = ap.parse_args()
-    report(args.out) if args.report else run(args.out, args.small)
+    if args.report:
+        report(args.out)
+    elif args.heldout:
+        heldout(args.heldout, args.out)
+    else:
+        run(args.out, args.small)
 
 
 if __name__ == "__main__":
