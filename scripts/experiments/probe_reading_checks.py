@@ -97,7 +97,9 @@ def report(path: Path) -> None:
     from sklearn.metrics import roc_auc_score
 
     rows = [json.loads(x) for x in path.open()]
-    print(f"{len(rows)} readings, {np.mean([r['right'] for r in rows]):.3f} right (the rows' labels)")
+    print(
+        f"{len(rows)} readings, {np.mean([r['right'] for r in rows]):.3f} right (the rows' labels)"
+    )
     print("| signal | AUROC |\n|---|---|")
     for key in SIGNALS:
         kept = [r for r in rows if r.get(key) is not None]
