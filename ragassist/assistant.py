@@ -235,7 +235,7 @@ class Assistant:
             result.models["answer judge"] = cfg.answer_judge_model
             result.judge = judgement.signals() | {"own_answer": judgement.own_answer}
         if declined:
-            decision = decide(judgement, None, verifier.holds_below, judge_name)
+            decision = decide(judgement, None, verifier.decline_below, judge_name)
             if decision.action == "replace":
                 return show_reading(result, decision, verifier, hits)
             reason = "; ".join(
@@ -256,7 +256,9 @@ class Assistant:
             self._abstain(result, reason, None)
             return
         result.text, result.reason = judged.text, reason
-        decision = decide(judgement, worst_label(judged.verdicts), verifier.holds_below, judge_name)
+        decision = decide(
+            judgement, worst_label(judged.verdicts), verifier.decline_below, judge_name
+        )
         if decision.action == "decline":
             result.draft, result.draft_support = result.text, result.support
             self._abstain(result, decision.reason, None)

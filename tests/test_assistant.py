@@ -185,8 +185,15 @@ def test_an_answer_of_a_bare_citation_abstains(tiny: Assistant) -> None:
     assert "had no text" in answer.reason
 
 
-def _with_judge(tiny: Assistant, holds: float, holds_below: float, own: str = "In 1889") -> None:
-    """A fake answer judge that reads the passages as `own` and disagrees with every answer."""
+def _with_judge(
+    tiny: Assistant,
+    holds: float,
+    holds_below: float,
+    own: str = "In 1889",
+    answerable: dict | None = None,
+) -> None:
+    """A fake answer judge that reads the passages as `own` and disagrees with every answer;
+    `answerable`, a fitted decline rule in the fit's meta."""
     from ragassist.verification.answer_judge import AnswerJudgement
     from ragassist.verification.fusion import FusionModel
     from ragassist.verification.verifier import Verifier
@@ -199,6 +206,8 @@ def _with_judge(tiny: Assistant, holds: float, holds_below: float, own: str = "I
             return AnswerJudgement(-4.0, holds, own, 0.0, evidence, 0.01)
 
     meta = {"holds_below": holds_below, "reading_right": 0.6, "supported_above": 0.7}
+    if answerable:
+        meta["answerable"] = answerable
     fusion = FusionModel(
         ("judge_yes_logit", "judge_agreement"), (0.0, 0.5), (1.0, 0.5), (1.0, 1.0), 0.0, 0.5, meta
     )
@@ -228,6 +237,22 @@ def test_the_judge_declines_when_the_passages_hold_no_answer(tiny: Assistant) ->
     answer = tiny.answer("When was the Eiffel Tower completed in Paris?")
     assert answer.abstained and answer.text == ABSTAIN and not answer.citations
     assert "found no answer in the passages" in answer.reason and answer.draft
+
+
+def test_the_decline_rule_reads_whether_the_questions_names_are_in_the_passages(
+    tiny: Assistant,
+) -> None:
+    """With a fitted decline rule, a question whose names the passages lack is declined even
+    when the judge's "holds" score alone would answer it."""
+    rule = {
+        "features": ["question_names_found"], "mean": [0.9], "scale": [0.5], "coef": [4.0],
+        "intercept": 0.0, "threshold": 0.5, "meta": {},
+    }  # fmt: skip
+    _with_judge(tiny, holds=3.0, holds_below=0.0, answerable=rule)
+    answered = tiny.answer("When was the Eiffel Tower completed in Paris?")
+    assert not answered.abstained, answered.reason
+    missing = tiny.answer("When was the Zorblax Quuxtower completed in Paris?")
+    assert missing.abstained and "found no answer in the passages" in missing.reason
 
 
 @pytest.mark.parametrize("said", [ABSTAIN, "[1]"])

@@ -73,12 +73,19 @@ class AnswerJudgement:
     reader_margin: float = 0.0
     reader_weight: float = 0.0
     compared: bool = False  # own_answer was decided one thing at a time (comparison, yes/no)
+    # the fitted decline rule's log-odds that the passages answer the question (answerable.py)
+    answerable_logit: float | None = None
 
     @property
     def holds_score(self) -> float:
         """Does a passage hold the answer: the judge's log-odds, plus the span reader's margin
         weighed as fitted (the two together declined more unanswerable training questions)."""
         return self.holds_logit + self.reader_weight * self.reader_margin
+
+    @property
+    def decline_score(self) -> float:
+        """What the decline rule compares: the fitted answerable log-odds, else holds_score."""
+        return self.holds_score if self.answerable_logit is None else self.answerable_logit
 
     def signals(self) -> dict[str, float]:
         return {

@@ -1,9 +1,10 @@
 """What the answer judge's own reading changes: keep the draft, answer with the reading, or decline.
 
 After the answer judge has read the question and the evidence:
-- decline: it says the passages do not contain the answer (its "holds" log-odds, plus the span
-  reader's margin over "no answer" weighed as fitted, is below `holds_below`, chosen on training
-  answers so that few answerable questions are declined);
+- decline: the passages do not seem to answer the question: the decline rule's score
+  (answerable.py: the judge's "holds" log-odds with the span reader's margin, the question's
+  names found in the passages, the best passage's similarity) is below `decline_below`, chosen
+  on training questions;
 - replace: the draft is not 'supported', or the generator declined, or the facts of a comparison
   pick the other option (all 30 that the facts decided of 60 fresh training comparisons were
   right) or the other yes/no, and the judge's own short answer is not in it: the reading is shown instead, labelled
@@ -42,18 +43,18 @@ class ReadingDecision:
 def decide(
     judgement: AnswerJudgement | None,
     draft_label: VerdictLabel | None,
-    holds_below: float,
+    decline_below: float,
     judge_name: str = "the answer judge",
 ) -> ReadingDecision:
     """keep / replace / decline for one answer; draft_label None means the generator declined."""
     if judgement is None:
         return ReadingDecision("decline" if draft_label is None else "keep")
-    if judgement.holds_score < holds_below:
+    if judgement.decline_score < decline_below:
         reader = " with the span reader's" if judgement.reader_weight else ""
         return ReadingDecision(
             "decline",
             f"{judge_name}{reader} found no answer in the passages (score "
-            f"{judgement.holds_score:.2f} < {holds_below:.2f})",
+            f"{judgement.decline_score:.2f} < {decline_below:.2f})",
         )
     has_reading = bool(answer_tokens(judgement.own_answer))
     if draft_label is None:

@@ -23,10 +23,11 @@ from ..errors import RagassistError
 from ..index.embed import Embedder, get_embedder
 from ..types import Claim, Hit, Verdict, VerdictLabel
 from .answer_judge import ANSWER_JUDGE_SIGNALS, READING_TOKENS, judge_evidence
+from .answerable import answerable_signals
 from .claim_signals import claim_signals
 from .claims import split_claims
 from .evidence import context_hits
-from .fusion import FusionModel, fitted_key, load_models, model_for, stack_base_logits
+from .fusion import FusionModel, fitted_key, from_dict, load_models, model_for, stack_base_logits
 from .policy import AnswerVerdict, apply_policy
 from .signals import content_words, invented_share, is_invented
 from .small_models import SmallModels
@@ -186,8 +187,17 @@ class Verifier:
         return verdicts
 
     @property
-    def holds_below(self) -> float:
-        """Decline when the answer judge's "passage holds the answer" log-odds is below this."""
+    def answerable(self) -> FusionModel | None:
+        """The fitted decline rule (answerable.py), when the fit in use has one."""
+        rule = self.fusion.meta.get("answerable")
+        return from_dict(rule) if rule else None
+
+    @property
+    def decline_below(self) -> float:
+        """Decline when the judgement's decline_score is below this: the fitted rule's threshold
+        (as log-odds), else the answer judge's "holds" threshold."""
+        if self.answerable is not None:
+            return _logit(self.answerable.threshold)
         return float(self.fusion.meta.get("holds_below", -math.inf))
 
     @property
@@ -225,6 +235,11 @@ class Verifier:
         reading = self.small.reading(question, hits) if weight else None
         if reading is not None:
             judgement = replace(judgement, reader_margin=reading.margin, reader_weight=weight)
+        if self.answerable is not None:
+            relevance = max((h.dense_score or 0.0 for h in hits), default=0.0)
+            passages = [h.chunk.text for h in hits]
+            sig = answerable_signals(judgement.holds_score, question, passages, relevance)
+            judgement = replace(judgement, answerable_logit=self.answerable.logit(sig))
         log.info(
             "answer judge: yes-logit %.2f, its answer %r (agreement %.2f), %.1f s",
             judgement.yes_logit,

@@ -101,11 +101,11 @@ def test_a_draft_agrees_when_it_names_the_winner_first() -> None:
 def test_the_facts_replace_even_a_supported_draft_that_picks_the_other_option() -> None:
     judged = AnswerJudgement(2.0, holds_logit=3.0, own_answer="Saki (1870, against 1966)",
                              agreement=0.0, evidence="", seconds=0.0, compared=True)  # fmt: skip
-    decision = decide_reading(judged, "supported", holds_below=0.0)
+    decision = decide_reading(judged, "supported", decline_below=0.0)
     assert decision.action == "replace" and decision.text.startswith("Saki")
     agreeing = AnswerJudgement(2.0, holds_logit=3.0, own_answer=judged.own_answer,
                                agreement=1.0, evidence="", seconds=0.0, compared=True)  # fmt: skip
-    assert decide_reading(agreeing, "not sure", holds_below=0.0).action == "keep"
+    assert decide_reading(agreeing, "not sure", decline_below=0.0).action == "keep"
 
 
 @pytest.mark.slow

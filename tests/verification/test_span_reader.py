@@ -174,9 +174,9 @@ def test_the_decline_rule_adds_the_readers_margin_to_the_judges() -> None:
 
     judged = AnswerJudgement(0.5, holds_logit=3.0, own_answer="Warsaw", agreement=1.0,
                              evidence="", seconds=0.0)  # fmt: skip
-    assert decide(judged, "supported", holds_below=2.0).action == "keep"
+    assert decide(judged, "supported", decline_below=2.0).action == "keep"
     # the reader found no answer (margin -8): 3.0 + 0.2 x -8 = 1.4 < 2.0
     doubted = dataclasses.replace(judged, reader_margin=-8.0, reader_weight=0.2)
     assert doubted.holds_score == pytest.approx(1.4)
-    decision = decide(doubted, "supported", holds_below=2.0)
+    decision = decide(doubted, "supported", decline_below=2.0)
     assert decision.action == "decline" and "span reader" in decision.reason
