@@ -1,6 +1,6 @@
 """Embedder backends side by side: indexing throughput, retrieval recall and cosine to fp32.
 
-    .venv/bin/python bench/embed.py [--backends torch onnx-fp32 onnx-int8] [--n 2000]
+    .venv/bin/python bench/embed.py [--backends torch onnx-fp32 onnx-int8 torch-bf16] [--n 2000]
 
 For each backend (config `embed.backend`), in the same run: `Assistant.index` over the held-out
 HaluEval-QA knowledge passages (the corpus of `ragassist eval rag-halueval`), its chunks/s, then
@@ -93,7 +93,9 @@ def run_backend(backend: EmbedBackend, folder: Path, items: list[tuple[str, str]
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--backends", nargs="+", default=["torch", "onnx-fp32", "onnx-int8"])
+    parser.add_argument(
+        "--backends", nargs="+", default=["torch", "onnx-fp32", "onnx-int8", "torch-bf16"]
+    )
     parser.add_argument("--n", type=int, default=2000, help="questions scored for recall")
     parser.add_argument("--rounds", type=int, default=2, help="raw embedding rounds")
     parser.add_argument(

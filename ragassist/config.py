@@ -28,8 +28,9 @@ class SplitConfig:
         check_range("split.overlap_tokens", self.overlap_tokens, 0, self.chunk_tokens - 1)
 
 
-# torch: sentence-transformers fp32; onnx-fp32: fused onnxruntime graph, same vectors; onnx-int8: own index
-EmbedBackend = Literal["torch", "onnx-fp32", "onnx-int8"]
+# torch: sentence-transformers fp32; onnx-fp32: fused onnxruntime graph, same vectors; onnx-int8:
+# own index; torch-bf16: PyTorch in bf16 autocast (fast on CPUs with AMX or AVX-512 BF16), own index
+EmbedBackend = Literal["torch", "onnx-fp32", "onnx-int8", "torch-bf16"]
 
 
 @dataclass(frozen=True)

@@ -43,16 +43,24 @@ class Embedder(Protocol):
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model, loaded on first use."""
+    """A sentence-transformers model, loaded on first use; with `bf16`, run in bfloat16 autocast
+    (its vectors differ from fp32's in the fifth decimal, so its index has a name of its own)."""
 
-    def __init__(self, name: str = MINILM, batch_size: int = 64) -> None:
-        self.name = name
+    def __init__(self, name: str = MINILM, batch_size: int = 64, bf16: bool = False) -> None:
+        self.model_name = name
+        self.name = f"{name}+bf16" if bf16 else name
         self.batch_size = batch_size
+        self.bf16 = bf16
+        if bf16 and not has_bf16_units():
+            log.warning(
+                "embed.backend 'torch-bf16': this CPU has no AMX or AVX-512 BF16 units, so bf16 "
+                "is emulated and slower than fp32; use 'onnx-int8' or 'torch' here"
+            )
         self.dim: int = 384 if name == MINILM else int(self.model.get_embedding_dimension() or 0)
 
     @functools.cached_property
     def model(self) -> SentenceTransformer:
-        return _load_sentence_transformer(self.name)
+        return _load_sentence_transformer(self.model_name)
 
     @property
     def tokenizer(self):  # noqa: ANN201 - a transformers tokenizer
@@ -76,17 +84,27 @@ class SentenceTransformerEmbedder:
         before = torch.get_num_threads()
         if len(texts) <= SMALL_BATCH:
             torch.set_num_threads(1)
+        bf16 = torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16)
         try:
-            vectors = self.model.encode(
-                list(texts),
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            with bf16:
+                vectors = self.model.encode(
+                    list(texts),
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
         finally:
             torch.set_num_threads(before)
         return np.asarray(vectors, dtype=np.float32)
+
+
+def has_bf16_units() -> bool:
+    """Whether the CPU computes bfloat16 natively (AMX or AVX-512 BF16), as PyTorch reports."""
+    import torch
+
+    caps = torch.cpu.get_capabilities()
+    return bool(caps.get("amx_bf16") or caps.get("avx512_bf16"))
 
 
 @functools.cache
@@ -142,8 +160,8 @@ def get_embedder(
     """The embedder for a config name and backend (config.EmbedBackend), one instance per process."""
     if name.startswith("hash-"):
         return HashEmbedder(int(name.split("-", 1)[1]))
-    if backend == "torch":
-        return SentenceTransformerEmbedder(name, batch_size)
+    if backend in ("torch", "torch-bf16"):
+        return SentenceTransformerEmbedder(name, batch_size, bf16=backend == "torch-bf16")
     if name != MINILM:
         raise ConfigError(
             f"embed.backend given as {backend!r} exports only {MINILM}, not {name!r}; "

@@ -147,3 +147,15 @@ def test_torch_embeds_a_query_on_one_thread_and_restores_the_setting() -> None:
         assert seen == [1, 2] and torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_bf16_has_an_index_name_of_its_own_and_vectors_close_to_fp32(embedder: Any) -> None:
+    """torch-bf16 reuses the loaded model in bfloat16 autocast, for a query and for a batch."""
+    bf16 = get_embedder(MINILM, 64, "torch-bf16")
+    assert bf16.name == "all-MiniLM-L6-v2+bf16" and bf16.dim == embedder.dim == 384
+    texts = ["What does a VAE's encoder output?", "HNSW builds a layered graph. " * 40, "x"]
+    for batch in (texts[:1], texts * 3):  # one thread for a query, the batch path above 4
+        vectors, reference = bf16.embed(batch), embedder.embed(batch)
+        assert vectors.dtype == np.float32
+        cosine = (vectors * reference).sum(axis=1)
+        assert cosine.min() > 0.999, cosine
