@@ -5,7 +5,7 @@
 One real question at a time (HaluEval-QA held-out questions, 10-30 tokens), as a search embeds
 it: p50/p95 per setting, and the ratio of p50 to PyTorch with its default threads measured in
 the same run, and the CPU time the process spent (every thread) per query. "busy" runs a pure-Python busy loop in another process for the whole round (one
-core taken, as by another job). Settings: PyTorch at 1 and 2 threads; onnxruntime fp32 and int8
+core taken, as by another job). Settings: PyTorch at 1 and 2 threads, PyTorch in bf16 autocast; onnxruntime fp32 and int8
 at 1 and 2 threads, idle workers sleeping or spin-waiting. About 2-5 minutes.
 """
 
@@ -64,9 +64,11 @@ def settings() -> dict[str, Callable[[], Callable[[list[str]], object]]]:
         torch.set_num_threads(n)
         return st.embed
 
+    bf16 = SentenceTransformerEmbedder(bf16=True)  # a query runs on one thread, as torch's
     out: dict[str, Callable[[], Callable[[list[str]], object]]] = {
         "torch, 2 threads (default)": lambda: torch_with(2),
         "torch, 1 thread": lambda: torch_with(1),
+        "torch-bf16 (a query: 1 thread)": lambda: bf16.embed,
     }
     for variant in ("onnx-fp32", "onnx-int8"):
         for threads in (1, 2):
