@@ -238,6 +238,10 @@ def test_full_queue_gets_429_with_retry_after_and_timeouts_are_clear(slow_server
     assert int(refused.headers["Retry-After"]) >= 1
     assert "busy" in refused.json()["error"]["message"]
     assert "ran past the server's limit of 3 s" in by_status[1].json()["error"]["message"]
+    began = time.monotonic()  # the timed-out answers wind down first (slower on a loaded machine)
+    while httpx.get(slow_server.url + "/health").json()["queue"]["running"]:
+        assert time.monotonic() - began < 30, "a timed-out answer kept running"
+        time.sleep(0.05)
     short = httpx.post(
         slow_server.url + CHAT, json={"messages": ask(), "max_tokens": 10}, headers=KEY, timeout=60
     )
