@@ -106,7 +106,9 @@ def cross_validated(
             tr = [a for a, f in zip(rows, folds, strict=True) if f != k]
             te = np.flatnonzero(folds == k)
             share = float(
-                np.mean([holds_score_of(a) < holds_below for a in tr if not a["row"]["answerable"]])
+                np.mean(
+                    [a["x"]["holds_score"] < holds_below for a in tr if not a["row"]["answerable"]]
+                )
             )
             model = fit_rule(tr, feats, share)
             p_tr = np.array([model.probability(a["x"]) for a in tr])
@@ -129,10 +131,6 @@ def cross_validated(
     return out
 
 
-def holds_score_of(a: dict[str, Any]) -> float:
-    return float(a["x"]["holds_score"])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--report", type=Path)
@@ -142,7 +140,7 @@ def main() -> None:
     holds_below = float(judge_fit.meta["holds_below"])
     rows = training_rows(float(judge_fit.meta["holds_reader_weight"]))
     n_ans = sum(a["row"]["answerable"] for a in rows)
-    today = np.array([holds_score_of(a) < holds_below for a in rows])
+    today = np.array([a["x"]["holds_score"] < holds_below for a in rows])
     share = float(today[[not a["row"]["answerable"] for a in rows]].mean())
     model = fit_rule(rows, FEATURES, share)
     shipped = np.array([model.probability(a["x"]) < model.threshold for a in rows])

@@ -196,8 +196,9 @@ class Verifier:
     def decline_below(self) -> float:
         """Decline when the judgement's decline_score is below this: the fitted rule's threshold
         (as log-odds), else the answer judge's "holds" threshold."""
-        if self.answerable is not None:
-            return _logit(self.answerable.threshold)
+        rule = self.answerable
+        if rule is not None:
+            return _logit(rule.threshold)
         return float(self.fusion.meta.get("holds_below", -math.inf))
 
     @property
@@ -235,11 +236,12 @@ class Verifier:
         reading = self.small.reading(question, hits) if weight else None
         if reading is not None:
             judgement = replace(judgement, reader_margin=reading.margin, reader_weight=weight)
-        if self.answerable is not None:
+        rule = self.answerable
+        if rule is not None:
             relevance = max((h.dense_score or 0.0 for h in hits), default=0.0)
             passages = [h.chunk.text for h in hits]
             sig = answerable_signals(judgement.holds_score, question, passages, relevance)
-            judgement = replace(judgement, answerable_logit=self.answerable.logit(sig))
+            judgement = replace(judgement, answerable_logit=rule.logit(sig))
         log.info(
             "answer judge: yes-logit %.2f, its answer %r (agreement %.2f), %.1f s",
             judgement.yes_logit,
