@@ -1,6 +1,6 @@
 """Replay the decline rule of a fit on a recorded HaluEval-QA run: which questions it declines.
 
-    python scripts/replay_decline.py REPORT_DIR [--fit fusion.json] [--out replay.json] [--labels L.jsonl ...]
+    python scripts/replay_decline.py REPORT_DIR [--fit fusion.json] [--out replay.json] [--shown-labels L.jsonl]
 
 A run's results keep what the rule reads (the judge's "holds" log-odds, the retrieved sources,
 the best passage's similarity); the span reader's margin is read again from the passages rebuilt
@@ -9,8 +9,8 @@ fit the run used first: every row should agree with the run's own declines. Then
 fit, the rows it declines that the run answered are the change, exactly: a question the rule
 answers keeps the run's answer, so only the newly declined ones differ (a question the run
 declined and the new rule would answer needs a rerun; the script lists them). Prints the shares
-declined and the gold contained (and right by hand with --labels) before and after. Two minutes
-for 300 questions.
+declined and the gold contained before and after, and right by hand with --shown-labels (read
+as scripts/report_answers.py reads them). Two minutes for 300 questions.
 """
 
 from __future__ import annotations
@@ -20,14 +20,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fit_answer_judge import KEY
 from judge_answers import hits_of
+from report_answers import read_shown_labels
 
 from ragassist.evaluation import halueval
 from ragassist.verification import fusion
 from ragassist.verification.answerable import answerable_signals
 from ragassist.verification.span_reader import SpanReader
-
-KEY = "answers+answer-judge"
 
 
 def replay(rows: list[dict[str, Any]], fit_path: Path) -> dict[str, bool | None]:
@@ -51,17 +51,6 @@ def replay(rows: list[dict[str, Any]], fit_path: Path) -> dict[str, bool | None]
     return out
 
 
-def hand_labels(paths: list[Path]) -> dict[tuple[str, str], bool]:
-    """(question id, answer) -> right, from eval/labels files."""
-    labels = {}
-    for path in paths:
-        for line in path.open():
-            x = json.loads(line)
-            if "answer" in x:
-                labels[(x["id"], x["answer"])] = bool(x["right"])
-    return labels
-
-
 def summary(rows: list[dict[str, Any]], declined: dict[str, bool], labels: dict) -> dict[str, Any]:
     """Shares declined (answerable, unanswerable), gold contained and right by hand."""
     ans = [r for r in rows if r["answerable"]]
@@ -83,13 +72,13 @@ def main() -> None:
     ap.add_argument("report", type=Path)
     ap.add_argument("--fit", type=Path, default=fusion.FUSION_PATH, help="the fusion fit to read")
     ap.add_argument("--out", type=Path)
-    ap.add_argument("--labels", type=Path, nargs="*", default=[])
+    ap.add_argument("--shown-labels", type=Path, help="hand labels of shown answers (JSONL)")
     args = ap.parse_args()
     rows = [json.loads(x) for x in (args.report / "results.jsonl").open()]
     new = replay(rows, args.fit)
     before = {r["id"]: bool(r["abstained"]) for r in rows}
     after = {i: before[i] if d is None else d for i, d in new.items()}
-    labels = hand_labels(args.labels)
+    labels = read_shown_labels(args.shown_labels) if args.shown_labels else {}
     report = {
         "run": str(args.report),
         "rows": len(rows),

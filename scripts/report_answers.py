@@ -123,6 +123,12 @@ def hand_labels(spec: str) -> tuple[str, dict[str, tuple[int, str]]]:
     return run, out
 
 
+def read_shown_labels(path: Path) -> dict[tuple[str, str], int]:
+    """(question id, answer shown) -> 1 (right) or 0, from a JSONL of hand labels of shown answers."""
+    items = map(json.loads, path.read_text(encoding="utf-8").splitlines())
+    return {(i["id"], i["answer"]): int(i["right"]) for i in items}
+
+
 def _mean(values: Any) -> float:
     values = [float(v) for v in values]
     return float(np.mean(values)) if values else float("nan")
@@ -141,10 +147,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     labels = dict(hand_labels(spec) for spec in args.labels)
-    shown_labels = None
-    if args.shown_labels:
-        items = map(json.loads, args.shown_labels.read_text(encoding="utf-8").splitlines())
-        shown_labels = {(i["id"], i["answer"]): int(i["right"]) for i in items}
+    shown_labels = read_shown_labels(args.shown_labels) if args.shown_labels else None
     report = {}
     for run in args.runs:
         rows = [json.loads(x) for x in (run / "results.jsonl").read_text().splitlines()]
