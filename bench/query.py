@@ -5,7 +5,7 @@
 One real question at a time (HaluEval-QA held-out questions, 10-30 tokens), as a search embeds
 it: p50/p95 per setting, and the ratio of p50 to PyTorch with its default threads measured in
 the same run, and the CPU time the process spent (every thread) per query. "busy" runs a pure-Python busy loop in another process for the whole round (one
-core taken, as by another job). Settings: PyTorch at 1 and 2 threads, PyTorch in bf16 autocast; onnxruntime fp32 and int8
+core taken, as by another job). Settings: PyTorch at 1 and 2 threads, PyTorch with bf16 weights; onnxruntime fp32 and int8
 at 1 and 2 threads, idle workers sleeping or spin-waiting. About 2-5 minutes.
 """
 

@@ -29,7 +29,7 @@ class SplitConfig:
 
 
 # torch: sentence-transformers fp32; onnx-fp32: fused onnxruntime graph, same vectors; onnx-int8:
-# own index; torch-bf16: PyTorch in bf16 autocast (fast on CPUs with AMX or AVX-512 BF16), own index
+# own index; torch-bf16: PyTorch with bf16 weights (fast on CPUs with AMX or AVX-512 BF16), own index
 EmbedBackend = Literal["torch", "onnx-fp32", "onnx-int8", "torch-bf16"]
 
 

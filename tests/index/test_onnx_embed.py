@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from ragassist import Assistant, Config
 from ragassist.config import EmbedConfig
@@ -150,12 +151,15 @@ def test_torch_embeds_a_query_on_one_thread_and_restores_the_setting() -> None:
 
 
 def test_bf16_has_an_index_name_of_its_own_and_vectors_close_to_fp32(embedder: Any) -> None:
-    """torch-bf16 reuses the loaded model in bfloat16 autocast, for a query and for a batch."""
+    """torch-bf16 runs a bfloat16 copy of the model, for a query and for a batch: unit vectors
+    close to fp32's, while the fp32 embedder of the same process keeps its weights."""
     bf16 = get_embedder(MINILM, 64, "torch-bf16")
     assert bf16.name == "all-MiniLM-L6-v2+bf16" and bf16.dim == embedder.dim == 384
     texts = ["What does a VAE's encoder output?", "HNSW builds a layered graph. " * 40, "x"]
     for batch in (texts[:1], texts * 3):  # one thread for a query, the batch path above 4
         vectors, reference = bf16.embed(batch), embedder.embed(batch)
-        assert vectors.dtype == np.float32
+        assert vectors.dtype == np.float32 and reference.dtype == np.float32
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
         cosine = (vectors * reference).sum(axis=1)
         assert cosine.min() > 0.999, cosine
+    assert next(embedder.model.parameters()).dtype == torch.float32  # type: ignore[attr-defined]
