@@ -10,12 +10,14 @@ and prints p50 / p95 seconds of each, the ratio to the baseline question by ques
 median of each stage (retrieve, prompt, generate, verify), the first token, the prompt tokens
 and the tokens written, so that a miss says where. `--judge-chars N` adds a setting "judge N":
 the defaults with the answer judge reading N characters of evidence (verify.answer_judge_chars;
-the same loaded judge). Each setting asks every question in turn, so
+the same loaded judge); `--excerpt-chars N` adds "fast N": the fast setting with the generator
+reading N characters of excerpts (generate.excerpt_chars), the lever for the first token. Each
+setting asks every question in turn, so
 the generator reuses only the system prompt it keeps from the question before, as a warm server
 does. Targets (issue 19, quiet 2-core machine): default p50 <= 6 s, fast p50 <= 3 s; first token
 <= 1.0 s (issue 14). About 5-8 minutes on 2 cores once the models are exported.
 
-    .venv/bin/python bench/answer.py [--n 12] [--judge-chars 450 ...]
+    .venv/bin/python bench/answer.py [--n 12] [--judge-chars 450 ...] [--excerpt-chars 450 ...]
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=12, help="questions")
     ap.add_argument("--judge-chars", type=int, nargs="*", default=[], help="extra settings")
+    ap.add_argument("--excerpt-chars", type=int, nargs="*", default=[], help="extra settings")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         default = Assistant(Config(index_dir=Path(tmp) / "idx"))
@@ -73,6 +76,11 @@ def main() -> None:
             verifier._answer_judge = default.verifier.answer_judge
             settings[f"judge {chars}"] = Assistant(
                 dataclasses.replace(cfg, verify=verify), emb, gen, verifier
+            )
+        for chars in args.excerpt_chars:  # the fast setting, the generator reading less
+            generate = dataclasses.replace(cfg.generate, excerpt_chars=chars)
+            settings[f"fast {chars}"] = Assistant(
+                dataclasses.replace(fast_cfg, generate=generate), embedder=emb, generator=gen
             )
         t = time.perf_counter()
         for assistant in settings.values():
