@@ -75,8 +75,14 @@ class RetrieveConfig:
 # auto: each backend's measured best (bench/generate.py): int8 for onnxruntime, bfloat16 for
 # transformers (whose int8 is dynamic quantisation, opt-in); llama.cpp runs the GGUF as it is
 GenerateDtype = Literal["auto", "float32", "bfloat16", "int8", "int4"]
-GenerateBackend = Literal["onnxruntime", "transformers", "llama.cpp"]
-AUTO_DTYPE = {"onnxruntime": "int8", "transformers": "bfloat16", "llama.cpp": "float32"}
+# hybrid: the prompt in PyTorch bf16, the tokens in the onnxruntime int8 export (CPUs with AMX)
+GenerateBackend = Literal["onnxruntime", "transformers", "llama.cpp", "hybrid"]
+AUTO_DTYPE = {
+    "onnxruntime": "int8",
+    "transformers": "bfloat16",
+    "llama.cpp": "float32",
+    "hybrid": "int8",
+}
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ def make_generator(config: GenerateConfig) -> DecodingLoop:
         from .llamacpp_backend import LlamaCppGenerator
 
         return LlamaCppGenerator(config)
+    if config.backend == "hybrid":
+        from .hybrid_backend import HybridGenerator
+
+        return HybridGenerator(config)
     if config.backend == "transformers":
         from .torch_backend import TransformersGenerator
 

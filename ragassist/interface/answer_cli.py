@@ -171,7 +171,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--backend",
-        choices=["onnxruntime", "transformers", "llama.cpp"],
+        choices=["onnxruntime", "transformers", "llama.cpp", "hybrid"],
         help="who runs the generator (default onnxruntime; llama.cpp needs make install-llamacpp)",
     )
     p.add_argument(

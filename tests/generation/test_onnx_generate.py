@@ -13,6 +13,7 @@ import pytest
 from ragassist.config import GenerateConfig
 from ragassist.errors import ConfigError, ModelMissingError
 from ragassist.generation.backends import make_generator
+from ragassist.generation.hybrid_backend import HybridGenerator
 from ragassist.generation.onnx_backend import OnnxGenerator, onnx_copy
 from ragassist.generation.prompt import build_prompt
 from ragassist.generation.tiny import tiny_causal_lm
@@ -107,3 +108,21 @@ def test_unsupported_dtype_and_missing_package_are_clear(config, monkeypatch) ->
     monkeypatch.setitem(sys.modules, "onnxruntime_genai", None)
     with pytest.raises(ModelMissingError, match="pip install 'onnxruntime-genai"):
         OnnxGenerator(config).complete("hello")
+
+
+def test_hybrid_hands_the_prompt_cache_to_the_int8_export_and_reuses_it(
+    config: GenerateConfig,
+) -> None:
+    """backend = "hybrid": the prompt runs in PyTorch bf16, the tokens in the int8 export; a
+    second prompt sharing a prefix decodes as a fresh generator does from the whole prompt."""
+    hybrid = make_generator(replace(config, backend="hybrid"))
+    assert isinstance(hybrid, HybridGenerator) and hybrid.config.resolved_dtype == "int8"
+    first = run(hybrid, "How tall is the tower?")
+    assert len(first) == 24
+    second = run(hybrid, "When was the tower completed?")
+    assert hybrid.last_trace.cached_tokens > 10
+    fresh = make_generator(replace(config, backend="hybrid"))
+    assert [t for t, _ in run(fresh, "When was the tower completed?")] == [t for t, _ in second]
+    assert fresh.last_trace.cached_tokens == 0
+    again = run(fresh, "When was the tower completed?")  # the whole prompt cached but one token
+    assert [t for t, _ in again] == [t for t, _ in second]
