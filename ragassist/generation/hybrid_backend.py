@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import replace
 from typing import Any
 
@@ -35,8 +34,7 @@ class HybridGenerator(OnnxGenerator):
         super().__init__(replace(config or GenerateConfig(), dtype="int8"))
         self.config = replace(self.config, backend="hybrid")
         self.name = f"{self.config.model} (PyTorch bf16 prompt, onnxruntime int8 tokens)"
-        self._torch_model: Any = None
-        self._session: Any = None
+        self._torch_model: Any = None  # the prompt's model; self._model is the export's session
         self._outputs: list[str] = []
         self._past: list[tuple[np.ndarray, np.ndarray]] = []  # per layer: keys, values (float32)
 
@@ -49,13 +47,13 @@ class HybridGenerator(OnnxGenerator):
         folder = onnx_copy(self.config.model, self.precision)
         tokenizer, self._torch_model = load_causal_lm(self.config.model, torch.bfloat16)
         options = ort.SessionOptions()
-        options.intra_op_num_threads = self.config.threads or os.cpu_count() or 1
+        options.intra_op_num_threads = self.threads
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        self._session = ort.InferenceSession(str(folder / "model.onnx"), options)
-        self._outputs = [o.name for o in self._session.get_outputs()]
+        self._model = ort.InferenceSession(str(folder / "model.onnx"), options)
+        self._outputs = [o.name for o in self._model.get_outputs()]
         self._meta = json.loads((folder / "genai_config.json").read_text())["model"]
-        self._tokenizer, self._model = tokenizer, self._session
+        self._tokenizer = tokenizer
         log.info("hybrid generator loaded %s: PyTorch bf16 prompts, int8 tokens", folder)
 
     def reset_cache(self) -> None:
@@ -63,12 +61,8 @@ class HybridGenerator(OnnxGenerator):
 
     def with_config(self, config: GenerateConfig) -> HybridGenerator:
         other = HybridGenerator(config)
-        other._torch_model, other._session, other._outputs = (
-            self._torch_model,
-            self._session,
-            self._outputs,
-        )
         other._model, other._tokenizer, other._meta = self.model, self.tokenizer, self._meta
+        other._torch_model, other._outputs = self._torch_model, self._outputs
         return other
 
     def _start(self, ids: list[int], prefix_tokens: int) -> Any:
@@ -87,7 +81,7 @@ class HybridGenerator(OnnxGenerator):
                 layer,
             )
         before = torch.get_num_threads()
-        torch.set_num_threads(self.config.threads or os.cpu_count() or 1)
+        torch.set_num_threads(self.threads)
         try:
             with torch.inference_mode():
                 out = self._torch_model(
@@ -117,7 +111,7 @@ class HybridGenerator(OnnxGenerator):
         for layer, (keys, values) in enumerate(self._past):
             feeds[f"past_key_values.{layer}.key"] = keys
             feeds[f"past_key_values.{layer}.value"] = values
-        result = dict(zip(self._outputs, self._session.run(self._outputs, feeds), strict=True))
+        result = dict(zip(self._outputs, self.model.run(self._outputs, feeds), strict=True))
         self._past = [
             (result[f"present.{layer}.key"], result[f"present.{layer}.value"])
             for layer in range(len(self._past))

@@ -222,7 +222,7 @@ class OnnxGenerator(DecodingLoop):
         # (2 threads decoded SmolLM2 at 42 tokens/s spinning, 64 not; 1 thread 61)
         # every core by default: onnxruntime's own default counted one here, where 2 threads
         # halved the time to the first token
-        threads = self.config.threads or os.cpu_count() or 1
+        threads = self.threads
         options = {
             "intra_op_num_threads": threads,
             "inter_op_num_threads": 1,
@@ -233,6 +233,11 @@ class OnnxGenerator(DecodingLoop):
         self._meta = json.loads((folder / "genai_config.json").read_text())["model"]
         self._tokenizer = AutoTokenizer.from_pretrained(str(ready_folder(self.config.model)))
         log.info("onnxruntime loaded %s (%s, %d threads)", folder, self.precision, threads)
+
+    @property
+    def threads(self) -> int:
+        """Threads while generating: the configured number, or every core (0)."""
+        return self.config.threads or os.cpu_count() or 1
 
     @property
     def window(self) -> int:  # type: ignore[override]
