@@ -18,6 +18,7 @@ does. Targets (issue 19, quiet 2-core machine): default p50 <= 6 s, fast p50 <= 
 <= 1.0 s (issue 14). About 5-8 minutes on 2 cores once the models are exported.
 
     .venv/bin/python bench/answer.py [--n 12] [--judge-chars 450 ...] [--excerpt-chars 450 ...]
+                                     [--backend hybrid]
 """
 
 from __future__ import annotations
@@ -53,9 +54,19 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=12, help="questions")
     ap.add_argument("--judge-chars", type=int, nargs="*", default=[], help="extra settings")
     ap.add_argument("--excerpt-chars", type=int, nargs="*", default=[], help="extra settings")
+    ap.add_argument(
+        "--backend", default=None, help="generate.backend and verify.answer_judge_backend for all"
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        default = Assistant(Config(index_dir=Path(tmp) / "idx"))
+        config = Config(index_dir=Path(tmp) / "idx")
+        if args.backend:
+            config = dataclasses.replace(
+                config,
+                generate=dataclasses.replace(config.generate, backend=args.backend),
+                verify=dataclasses.replace(config.verify, answer_judge_backend=args.backend),
+            )
+        default = Assistant(config)
         default.index([ROOT / "corpora/handbook"])
         cfg = default.config
         fast_cfg = dataclasses.replace(

@@ -46,7 +46,9 @@ def main() -> None:
     ap.add_argument("runs", type=Path, nargs="+")
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--model", default="qwen2.5-1.5b")
-    ap.add_argument("--backend", default="onnxruntime", choices=["onnxruntime", "transformers"])
+    ap.add_argument(
+        "--backend", default="onnxruntime", choices=["onnxruntime", "hybrid", "transformers"]
+    )
     ap.add_argument("--limit", type=int, default=None, help="answers per run at most")
     ap.add_argument(
         "--declined", action="store_true", help="judge the answers the generator declined instead"

@@ -1,4 +1,5 @@
-"""Which backend decodes: the configured one of onnxruntime (default), PyTorch or llama.cpp.
+"""Which backend decodes: onnxruntime, hybrid (PyTorch prompt, onnxruntime tokens), PyTorch or
+llama.cpp; "auto" (the default) picks hybrid on CPUs with AMX and onnxruntime elsewhere.
 
 Kept apart from decoding.py, whose DecodingLoop the backends subclass, so that no module imports
 the module that imports it back.
@@ -6,12 +7,32 @@ the module that imports it back.
 
 from __future__ import annotations
 
+import functools
+from dataclasses import replace
+
 from ..config import GenerateConfig
 from .decoding import DecodingLoop
 
 
+@functools.cache
+def has_amx() -> bool:
+    """Whether the CPU has AMX bfloat16 tiles, as PyTorch reports: where PyTorch's bf16 prompt
+    was measured 3-4x faster than the int8 export (docs/results.md, Speed, session 18)."""
+    import torch
+
+    return bool(torch.cpu.get_capabilities().get("amx_bf16"))
+
+
+def resolve_backend(backend: str) -> str:
+    """The backend "auto" stands for on this CPU; any other name as it is."""
+    if backend != "auto":
+        return backend
+    return "hybrid" if has_amx() else "onnxruntime"
+
+
 def make_generator(config: GenerateConfig) -> DecodingLoop:
-    """The generator of the configured backend (onnxruntime by default); loads on first use."""
+    """The generator of the configured backend ("auto" resolved here); loads on first use."""
+    config = replace(config, backend=resolve_backend(config.backend))  # type: ignore[arg-type]
     if config.backend == "llama.cpp":
         from .llamacpp_backend import LlamaCppGenerator
 

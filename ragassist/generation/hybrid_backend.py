@@ -22,6 +22,11 @@ from .onnx_backend import OnnxGenerator, onnx_copy
 
 log = logging.getLogger(__name__)
 
+# at most this many new prompt tokens go through the export instead of PyTorch: a PyTorch call
+# of the 1.5B costs ~0.4 s however short (its bf16 weights are read once), the export 0.15 s for
+# one token and as much as PyTorch at 16 (scripts/experiments/time_hybrid_suffixes.py)
+EXPORT_TOKENS = 16
+
 
 class HybridGenerator(OnnxGenerator):
     """A generator whose prompts run in PyTorch bf16 and whose tokens run in onnxruntime int8.
@@ -66,13 +71,22 @@ class HybridGenerator(OnnxGenerator):
         return other
 
     def _start(self, ids: list[int], prefix_tokens: int) -> Any:
-        """Evaluate the prompt in PyTorch after the tokens the kept cache already holds."""
-        import torch
-        from transformers import DynamicCache
-
+        """Evaluate the prompt after the tokens the kept cache already holds: in PyTorch, or in
+        the export when only a few tokens are new (a judge's second question)."""
         _ = self.model
         keep = min(reusable_prefix(self._seq, ids), len(ids) - 1)  # at least one token to run
         self.last_trace.cached_tokens = keep
+        if keep and len(ids) - keep <= EXPORT_TOKENS:
+            self._past = [(k[:, :, :keep], v[:, :, :keep]) for k, v in self._past]
+            self._seq = list(ids)
+            return self._run_export(ids[keep:])
+        return self._run_torch(ids, keep)
+
+    def _run_torch(self, ids: list[int], keep: int) -> Any:
+        """ids[keep:] through the PyTorch bf16 model, on the first `keep` tokens' kept cache."""
+        import torch
+        from transformers import DynamicCache
+
         cache = DynamicCache()
         for layer, (keys, values) in enumerate(self._past if keep else []):
             cache.update(
@@ -101,11 +115,16 @@ class HybridGenerator(OnnxGenerator):
 
     def _next(self, token: int) -> Any:
         """One token through the int8 export, with the cache of everything before it."""
+        self._seq.append(token)
+        return self._run_export([token])
+
+    def _run_export(self, tokens: list[int]) -> Any:
+        """The last of `tokens` (already at the end of self._seq) through the int8 export, on the
+        kept cache of the tokens before them; the cache grows by them."""
         import torch
 
-        self._seq.append(token)
         feeds: dict[str, np.ndarray] = {
-            "input_ids": np.array([[token]], dtype=np.int64),
+            "input_ids": np.array([tokens], dtype=np.int64),
             "attention_mask": np.ones((1, len(self._seq)), dtype=np.int64),
         }
         for layer, (keys, values) in enumerate(self._past):

@@ -171,8 +171,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--backend",
-        choices=["onnxruntime", "transformers", "llama.cpp", "hybrid"],
-        help="who runs the generator (default onnxruntime; llama.cpp needs make install-llamacpp)",
+        choices=["auto", "onnxruntime", "hybrid", "transformers", "llama.cpp"],
+        help="who runs the generator (default auto: hybrid on CPUs with AMX, else onnxruntime; "
+        "llama.cpp needs make install-llamacpp)",
     )
     p.add_argument(
         "--policy", choices=["flag", "strict", "abstain"], help="what to do with unsupported claims"

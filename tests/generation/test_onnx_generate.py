@@ -12,6 +12,7 @@ import pytest
 
 from ragassist.config import GenerateConfig
 from ragassist.errors import ConfigError, ModelMissingError
+from ragassist.generation import backends, hybrid_backend
 from ragassist.generation.backends import make_generator
 from ragassist.generation.hybrid_backend import HybridGenerator
 from ragassist.generation.onnx_backend import OnnxGenerator, onnx_copy
@@ -43,8 +44,22 @@ def home(tmp_path_factory) -> Path:
 def config(tiny_folder: Path, home: Path, monkeypatch) -> GenerateConfig:
     monkeypatch.setenv("RAGASSIST_HOME", str(home))
     return GenerateConfig(
-        model=str(tiny_folder), max_new_tokens=24, context_tokens=512, dtype="float32"
+        model=str(tiny_folder),
+        backend="onnxruntime",
+        max_new_tokens=24,
+        context_tokens=512,
+        dtype="float32",
     )
+
+
+@pytest.mark.parametrize(("amx", "expected"), [(True, HybridGenerator), (False, OnnxGenerator)])
+def test_auto_backend_is_hybrid_only_where_the_cpu_has_amx(
+    config: GenerateConfig, monkeypatch, amx: bool, expected: type
+) -> None:
+    monkeypatch.setattr(backends, "has_amx", lambda: amx)
+    gen = make_generator(replace(config, backend="auto"))
+    assert type(gen) is expected and gen.config.backend != "auto"
+    assert make_generator(config).config.backend == "onnxruntime"  # a named backend stays
 
 
 def prompt_for(gen, question: str):
@@ -110,15 +125,18 @@ def test_unsupported_dtype_and_missing_package_are_clear(config, monkeypatch) ->
         OnnxGenerator(config).complete("hello")
 
 
+@pytest.mark.parametrize("export_tokens", [0, 1000])
 def test_hybrid_hands_the_prompt_cache_to_the_int8_export_and_reuses_it(
-    config: GenerateConfig,
+    config: GenerateConfig, monkeypatch, export_tokens: int
 ) -> None:
     """backend = "hybrid": the prompt runs in PyTorch bf16, the tokens in the int8 export; a
-    second prompt sharing a prefix decodes as a fresh generator does from the whole prompt."""
+    second prompt sharing a prefix decodes as a fresh generator does from the whole prompt,
+    whether its new tokens run in PyTorch (export_tokens 0) or in the export (1000)."""
     hybrid = make_generator(replace(config, backend="hybrid"))
     assert isinstance(hybrid, HybridGenerator) and hybrid.config.resolved_dtype == "int8"
     first = run(hybrid, "How tall is the tower?")
     assert len(first) == 24
+    monkeypatch.setattr(hybrid_backend, "EXPORT_TOKENS", export_tokens)
     second = run(hybrid, "When was the tower completed?")
     assert hybrid.last_trace.cached_tokens > 10
     fresh = make_generator(replace(config, backend="hybrid"))
