@@ -1,6 +1,6 @@
 """What users got from end-to-end `ragassist eval` runs: right answers, declines, and the verifier.
 
-    python scripts/report_answers.py RUN... [--labels ID=JSONL] [--out FILE.json]
+    python scripts/report_answers.py RUN... [--labels ID=JSONL] [--out FILE.json] [--same-questions]
 
 Each RUN is a `rag-halueval` or `rag-corpus` output folder made with the default settings (the
 answer judge on). Two views:
@@ -145,12 +145,23 @@ def main() -> None:
     )
     ap.add_argument("--shown-labels", type=Path, help="hand labels of shown answers (JSONL)")
     ap.add_argument("--out", type=Path)
+    ap.add_argument(
+        "--same-questions",
+        action="store_true",
+        help="score every run on the questions all of them answered (to pair a stopped run)",
+    )
     args = ap.parse_args()
     labels = dict(hand_labels(spec) for spec in args.labels)
+    runs = {
+        run: [json.loads(x) for x in (run / "results.jsonl").read_text().splitlines()]
+        for run in args.runs
+    }
+    if args.same_questions:
+        shared = set.intersection(*({r["id"] for r in rows} for rows in runs.values()))
+        runs = {run: [r for r in rows if r["id"] in shared] for run, rows in runs.items()}
     shown_labels = read_shown_labels(args.shown_labels) if args.shown_labels else None
     report = {}
-    for run in args.runs:
-        rows = [json.loads(x) for x in (run / "results.jsonl").read_text().splitlines()]
+    for run, rows in runs.items():
         rows = [r for r in rows if "answer" in r]
         report[str(run)] = {
             "shown": shown_figures(rows, shown_labels),
