@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 
-from ..config import GenerateConfig
+from ..config import GenerateBackend, GenerateConfig
 from .decoding import DecodingLoop
 
 
@@ -23,7 +23,7 @@ def has_amx() -> bool:
     return bool(torch.cpu.get_capabilities().get("amx_bf16"))
 
 
-def resolve_backend(backend: str) -> str:
+def resolve_backend(backend: GenerateBackend) -> GenerateBackend:
     """The backend "auto" stands for on this CPU; any other name as it is."""
     if backend != "auto":
         return backend
@@ -32,7 +32,7 @@ def resolve_backend(backend: str) -> str:
 
 def make_generator(config: GenerateConfig) -> DecodingLoop:
     """The generator of the configured backend ("auto" resolved here); loads on first use."""
-    config = replace(config, backend=resolve_backend(config.backend))  # type: ignore[arg-type]
+    config = replace(config, backend=resolve_backend(config.backend))
     if config.backend == "llama.cpp":
         from .llamacpp_backend import LlamaCppGenerator
 
