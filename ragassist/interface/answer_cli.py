@@ -7,9 +7,9 @@ import dataclasses
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
-from ..config import Config
+from ..config import Config, GenerateBackend
 from ..errors import InputError
 from . import remote
 from .show import answer_dict, answer_from_dict, print_citations, print_verdicts
@@ -171,7 +171,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--backend",
-        choices=["auto", "onnxruntime", "hybrid", "transformers", "llama.cpp"],
+        choices=get_args(GenerateBackend),
         help="who runs the generator (default auto: hybrid on CPUs with AMX, else onnxruntime; "
         "llama.cpp needs make install-llamacpp)",
     )
