@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from ..errors import LoadError, ModelMissingError
 from ..index.embed import set_offline
 from ..paths import data_dir
-from .ready_copy import load_gguf, load_ready, ready_copy_is_current, save_ready_copy
+from .ready_copy import (
+    load_gguf,
+    load_ready,
+    narrow_copy,
+    ready_copy_is_current,
+    save_ready_copy,
+)
 
 if TYPE_CHECKING:
     import torch
@@ -237,13 +243,18 @@ def ready_folder(name: str) -> Path:
 def load_causal_lm(name: str, dtype: torch.dtype | None = None) -> tuple[Any, Any]:
     """(tokenizer, model) for a registry name, a local HF folder or a .gguf file; once per process.
 
-    dtype defaults to float32. A GGUF is dequantised once and cached as safetensors.
+    dtype defaults to float32. A GGUF is dequantised once and cached as safetensors; a narrower
+    dtype loads from its own copy of that, made once, to halve what a load maps and casts.
     """
     import torch
 
+    dtype = dtype or torch.float32
     folder = ready_folder(name)
+    own_folder = name not in REGISTRY and Path(name).expanduser().is_dir()  # loaded as it is
+    if dtype in (torch.bfloat16, torch.float16) and not own_folder:
+        folder = narrow_copy(folder, dtype)
     log.info("loading %s from %s", name, folder)
-    return load_ready(folder, dtype or torch.float32)
+    return load_ready(folder, dtype)
 
 
 def gguf_source(name: str) -> tuple[Path, Any]:

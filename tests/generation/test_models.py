@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,12 @@ from ragassist.generation.models import (
     load_causal_lm,
     sha256_file,
 )
-from ragassist.generation.ready_copy import load_ready, ready_copy_is_current, save_ready_copy
+from ragassist.generation.ready_copy import (
+    load_ready,
+    narrow_copy,
+    ready_copy_is_current,
+    save_ready_copy,
+)
 from ragassist.generation.tiny import tiny_causal_lm
 
 
@@ -110,6 +116,32 @@ def test_ready_copy_round_trip_on_a_tiny_model(tmp_path):
         b = model2.generate(ids, max_new_tokens=8, do_sample=False)
     assert a.tolist() == b.tolist()
     assert tok2.chat_template == tok.chat_template
+
+
+def test_narrow_copy_holds_the_ready_weights_in_bfloat16_and_is_made_once(tmp_path):
+    """A bf16 load reads its own bf16 copy: the same weights cast, made once, remade when the
+    float32 ready copy changes."""
+    import torch
+
+    tok, model = tiny_causal_lm(seed=3)
+    ready = tmp_path / "m" / "ready"
+    save_ready_copy(tok, model, ready, {"sha256": "ab" * 32, "size": 1})
+    narrow = narrow_copy(ready, torch.bfloat16)
+    assert narrow.name == "ready-bfloat16"
+    made = (narrow / "model.safetensors").stat().st_mtime_ns
+    assert narrow_copy(ready, torch.bfloat16) == narrow
+    assert (narrow / "model.safetensors").stat().st_mtime_ns == made  # not made twice
+    _, narrowed = load_ready(narrow, torch.bfloat16)
+    expected = {k: v.to(torch.bfloat16) for k, v in model.state_dict().items()}
+    for key, tensor in narrowed.state_dict().items():
+        assert tensor.dtype == torch.bfloat16
+        assert torch.equal(tensor, expected[key]), key
+    save_ready_copy(tok, model, ready, {"sha256": "cd" * 32, "size": 1})  # a new source
+    assert not ready_copy_is_current(narrow, {"dtype": "bfloat16", "ready": {}})
+    narrow_copy(ready, torch.bfloat16)
+    source = json.loads((narrow / "ragassist.json").read_text())["source"]
+    assert source["ready"]["source"]["sha256"] == "cd" * 32
+    assert sorted(p.name for p in ready.parent.iterdir()) == ["ready", "ready-bfloat16"]
 
 
 @pytest.mark.slow
