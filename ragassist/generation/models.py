@@ -252,7 +252,17 @@ def load_causal_lm(name: str, dtype: torch.dtype | None = None) -> tuple[Any, An
     folder = ready_folder(name)
     own_folder = name not in REGISTRY and Path(name).expanduser().is_dir()  # loaded as it is
     if dtype in (torch.bfloat16, torch.float16) and not own_folder:
-        folder = narrow_copy(folder, dtype)
+        try:
+            folder = narrow_copy(folder, dtype)
+        except OSError as exc:  # a full disk, a read-only data folder: slower, not broken
+            log.warning(
+                "could not write the %s copy of %s (%s): loading the float32 copy, which needs "
+                "about twice the memory while loading; free disk space in %s to fix this",
+                dtype,
+                name,
+                exc,
+                folder.parent,
+            )
     log.info("loading %s from %s", name, folder)
     return load_ready(folder, dtype)
 

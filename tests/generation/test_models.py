@@ -144,6 +144,22 @@ def test_narrow_copy_holds_the_ready_weights_in_bfloat16_and_is_made_once(tmp_pa
     assert sorted(p.name for p in ready.parent.iterdir()) == ["ready", "ready-bfloat16"]
 
 
+def test_a_bf16_load_falls_back_to_the_float32_copy_when_its_copy_cannot_be_written(
+    monkeypatch, caplog
+):
+    import torch
+
+    import ragassist.generation.models as models
+
+    def full_disk(ready, dtype):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(models, "narrow_copy", full_disk)
+    _, model = models.load_causal_lm.__wrapped__("smollm2-135m", torch.bfloat16)
+    assert next(model.parameters()).dtype == torch.bfloat16
+    assert "No space left on device" in caplog.text
+
+
 @pytest.mark.slow
 def test_ready_copy_reloads_with_identical_greedy_output(smollm):
     """The cached safetensors copy must equal a fresh dequantisation of the GGUF, weight by weight."""
