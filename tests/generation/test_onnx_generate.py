@@ -62,6 +62,18 @@ def test_auto_backend_is_hybrid_only_where_the_cpu_has_amx(
     assert make_generator(config).config.backend == "onnxruntime"  # a named backend stays
 
 
+def test_hybrid_pinned_on_a_cpu_without_amx_says_it_is_slow_there(
+    config: GenerateConfig, monkeypatch, caplog
+) -> None:
+    monkeypatch.setattr(backends, "has_amx", lambda: False)
+    assert type(make_generator(replace(config, backend="hybrid"))) is HybridGenerator
+    assert "without AMX" in caplog.text and "onnxruntime" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(backends, "has_amx", lambda: True)
+    make_generator(replace(config, backend="hybrid"))
+    assert "without AMX" not in caplog.text
+
+
 def prompt_for(gen, question: str):
     return build_prompt(question, HITS, gen.tokenizer, gen.window, gen.config.max_new_tokens)
 
