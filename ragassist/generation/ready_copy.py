@@ -7,10 +7,12 @@ from another file or by another transformers is never used.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +51,22 @@ def load_gguf(path: Path, dtype: torch.dtype | None = None) -> tuple[Any, Any]:
     return tok, model.eval()
 
 
+@contextlib.contextmanager
+def _written_as(folder: Path, identity: dict[str, Any]) -> Iterator[Path]:
+    """A temporary folder to fill; on success it gets the manifest and replaces `folder` whole,
+    so a copy interrupted mid-write is never taken for a finished one."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f"{folder.name}.", suffix=".tmp"))
+    try:
+        yield tmp
+        (tmp / "ragassist.json").write_text(json.dumps(_manifest(identity), indent=1))
+        if folder.exists():
+            shutil.rmtree(folder)
+        os.replace(tmp, folder)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def save_ready_copy(tok: Any, model: Any, ready: Path, identity: dict[str, Any]) -> None:
     """Save a GGUF-loaded model as safetensors so the next load skips dequantising.
 
@@ -59,25 +77,18 @@ def save_ready_copy(tok: Any, model: Any, ready: Path, identity: dict[str, Any])
     model.is_quantized = False
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    ready.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(dir=ready.parent, prefix="ready.", suffix=".tmp"))
-    try:
+    with _written_as(ready, identity) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tok.save_pretrained(tmp)
-        (tmp / "ragassist.json").write_text(json.dumps(_manifest(identity), indent=1))
-        if ready.exists():
-            shutil.rmtree(ready)
-        os.replace(tmp, ready)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def narrow_copy(ready: Path, dtype: torch.dtype) -> Path:
     """A sibling of a float32 ready copy with its weights stored in `dtype`, made once, tensor by
     tensor (about 20 s for the 1.5B).
 
-    Loading the float32 file into bfloat16 maps all of it and then casts: the 1.5B's load peaked
-    at 12.8 GB. From a bfloat16 file there is half as much to map and nothing to cast.
+    Loading the float32 file into bfloat16 reads all of it and then casts: the 1.5B's load and a
+    prompt peaked at 10.9 GB, against 3.6 GB from the bf16 file, whose weights safetensors maps
+    (scripts/experiments/measure_bf16_load.py).
     """
     from safetensors import safe_open
     from safetensors.torch import save_file
@@ -88,31 +99,22 @@ def narrow_copy(ready: Path, dtype: torch.dtype) -> Path:
     identity = {"dtype": name, "ready": source}
     if ready_copy_is_current(narrow, identity):
         return narrow
-    weights = sorted(ready.glob("*.safetensors"))
-    if len(weights) != 1:
-        raise ValueError(f"{ready} holds {len(weights)} weight files, not the one a ready copy has")
-    tmp = Path(tempfile.mkdtemp(dir=ready.parent, prefix=f"{narrow.name}.", suffix=".tmp"))
-    try:
-        tensors: dict[str, torch.Tensor] = {}
-        with safe_open(str(weights[0]), framework="pt") as f:
-            metadata = f.metadata()
-            for key in f.keys():
-                tensor = f.get_tensor(key)
-                tensors[key] = tensor.to(dtype) if tensor.is_floating_point() else tensor
-        save_file(tensors, str(tmp / weights[0].name), metadata=metadata)
-        del tensors
+    with _written_as(narrow, identity) as tmp:
+        for weights in sorted(ready.glob("*.safetensors")):  # one file, or shards and their index
+            tensors: dict[str, torch.Tensor] = {}
+            with safe_open(str(weights), framework="pt") as f:
+                metadata = f.metadata()
+                for key in f.keys():
+                    tensor = f.get_tensor(key)
+                    tensors[key] = tensor.to(dtype) if tensor.is_floating_point() else tensor
+            save_file(tensors, str(tmp / weights.name), metadata=metadata)
+            del tensors
         for other in ready.iterdir():
             if other.suffix != ".safetensors" and other.name != "ragassist.json":
                 shutil.copy2(other, tmp / other.name)
         config = json.loads((tmp / "config.json").read_text())
         config["dtype"] = name
         (tmp / "config.json").write_text(json.dumps(config, indent=2))
-        (tmp / "ragassist.json").write_text(json.dumps(_manifest(identity), indent=1))
-        if narrow.exists():
-            shutil.rmtree(narrow)
-        os.replace(tmp, narrow)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return narrow
 
 

@@ -144,6 +144,20 @@ def test_narrow_copy_holds_the_ready_weights_in_bfloat16_and_is_made_once(tmp_pa
     assert sorted(p.name for p in ready.parent.iterdir()) == ["ready", "ready-bfloat16"]
 
 
+def test_narrow_copy_of_a_sharded_folder_keeps_every_shard(tmp_path):
+    import torch
+
+    tok, model = tiny_causal_lm(seed=4)
+    ready = tmp_path / "m" / "ready"
+    model.save_pretrained(ready, max_shard_size="20KB")
+    tok.save_pretrained(ready)
+    (ready / "ragassist.json").write_text(json.dumps({"source": {"path": "x"}}))
+    assert len(list(ready.glob("*.safetensors"))) > 1
+    _, narrowed = load_ready(narrow_copy(ready, torch.bfloat16), torch.bfloat16)
+    for key, tensor in narrowed.state_dict().items():
+        assert torch.equal(tensor, model.state_dict()[key].to(torch.bfloat16)), key
+
+
 def test_a_bf16_load_falls_back_to_the_float32_copy_when_its_copy_cannot_be_written(
     monkeypatch, caplog
 ):
