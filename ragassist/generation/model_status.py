@@ -23,6 +23,7 @@ class ModelInfo:
     size: int  # bytes of the weights as shipped
     description: str
     onnx: tuple[str, ...] = ()  # precisions exported for the onnxruntime backend ("int8", ...)
+    copies: int = 0  # bytes on disk of its joined file, ready copies and exports (deletable)
 
 
 def folder_size(path: Path) -> int:
@@ -37,11 +38,13 @@ def available_models() -> list[ModelInfo]:
         folders = [package_dir(module) for module in entry.packages]
         installed = all(f is not None for f in folders)
         onnx: tuple[str, ...] = ()
+        copies = 0
         if entry.role == "generator":
             cached: bool | None = (ready_dir_for(entry.name) / "ragassist.json").exists()
             size = entry.size
             exports = (models_dir() / entry.name).glob("onnx-*/ragassist.json")
             onnx = tuple(sorted(m.parent.name.removeprefix("onnx-") for m in exports))
+            copies = folder_size(models_dir() / entry.name)
         else:
             cached = None
             size = folder_size(folders[0]) if installed and folders[0] else 0
@@ -55,6 +58,7 @@ def available_models() -> list[ModelInfo]:
                 size,
                 entry.description,
                 onnx,
+                copies,
             )
         )
     return rows

@@ -134,6 +134,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 def cmd_models(args: argparse.Namespace) -> int:
     from ..generation.model_status import available_models
+    from ..generation.models import models_dir
     from ..verification.small_models import trained_models
 
     rows = available_models() + trained_models()
@@ -151,6 +152,8 @@ def cmd_models(args: argparse.Namespace) -> int:
         cached = {True: ", ready copy cached", False: ", not yet converted", None: ""}[r.cached]
         if r.onnx:
             cached += f", ONNX {'/'.join(r.onnx)} exported"
+        if r.copies:
+            cached += f", {r.copies / 1e9:.1f} GB of copies in {models_dir() / r.name}"
         out.print(f"  [bold]{r.name:<18}[/] {r.role:<10} {r.size / 1e6:7.0f} MB  {state}{cached}")
         out.print(f"      [dim]{r.description}[/]")
     return 0

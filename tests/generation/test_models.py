@@ -88,7 +88,8 @@ def test_registry_shows_onnx_exports(tmp_path, monkeypatch):
     for folder in ("onnx-int8", "onnx-fp32.x.tmp"):  # the second is an unfinished export
         (tmp_path / "models" / "qwen2.5-0.5b" / folder).mkdir(parents=True)
     (tmp_path / "models" / "qwen2.5-0.5b" / "onnx-int8" / "ragassist.json").write_text("{}")
-    assert {r.name: r for r in available_models()}["qwen2.5-0.5b"].onnx == ("int8",)
+    row = {r.name: r for r in available_models()}["qwen2.5-0.5b"]
+    assert row.onnx == ("int8",) and row.copies == 2  # the bytes of every copy, "{}" here
 
 
 def test_packaged_smollm_matches_its_pin():
