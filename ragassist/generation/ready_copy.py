@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,9 @@ if TYPE_CHECKING:
     import torch
 
 READY_FORMAT = 1  # bump when the layout of a ready copy changes
+# an unfinished copy older than this was left by a killed process (a copy takes a few minutes),
+# not by one still writing: it is removed when the next copy is made (GBs of disk otherwise)
+STALE_SECONDS = 3600
 
 
 def _manifest(identity: dict[str, Any]) -> dict[str, Any]:
@@ -56,6 +60,9 @@ def _written_as(folder: Path, identity: dict[str, Any]) -> Iterator[Path]:
     """A temporary folder to fill; on success it gets the manifest and replaces `folder` whole,
     so a copy interrupted mid-write is never taken for a finished one."""
     folder.parent.mkdir(parents=True, exist_ok=True)
+    for stale in folder.parent.glob(f"{folder.name}.*.tmp"):  # left by a killed process
+        if time.time() - stale.stat().st_mtime > STALE_SECONDS:
+            shutil.rmtree(stale, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(dir=folder.parent, prefix=f"{folder.name}.", suffix=".tmp"))
     try:
         yield tmp

@@ -145,6 +145,25 @@ def test_narrow_copy_holds_the_ready_weights_in_bfloat16_and_is_made_once(tmp_pa
     assert sorted(p.name for p in ready.parent.iterdir()) == ["ready", "ready-bfloat16"]
 
 
+def test_a_copy_left_unfinished_by_a_killed_process_is_removed_by_the_next_copy(tmp_path):
+    import os
+    import time
+
+    import torch
+
+    tok, model = tiny_causal_lm(seed=3)
+    ready = tmp_path / "m" / "ready"
+    save_ready_copy(tok, model, ready, {"sha256": "ab" * 32, "size": 1})
+    old, fresh = tmp_path / "m" / "ready-bfloat16.a.tmp", tmp_path / "m" / "ready-bfloat16.b.tmp"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "model.safetensors").write_bytes(b"half")
+    hours_ago = time.time() - 7200
+    os.utime(old, (hours_ago, hours_ago))
+    narrow_copy(ready, torch.bfloat16)
+    assert not old.exists() and fresh.exists()  # a recent one may be another process's
+
+
 def test_narrow_copy_of_a_sharded_folder_keeps_every_shard(tmp_path):
     import torch
 
