@@ -250,8 +250,8 @@ def load_causal_lm(name: str, dtype: torch.dtype | None = None) -> tuple[Any, An
 
     dtype = dtype or torch.float32
     folder = ready_folder(name)
-    own_folder = name not in REGISTRY and Path(name).expanduser().is_dir()  # loaded as it is
-    if dtype in (torch.bfloat16, torch.float16) and not own_folder:
+    made_here = (folder / "ragassist.json").exists()  # a ready copy; a user's folder loads as is
+    if dtype in (torch.bfloat16, torch.float16) and made_here:
         try:
             folder = narrow_copy(folder, dtype)
         except OSError as exc:  # a full disk, a read-only data folder: slower, not broken
